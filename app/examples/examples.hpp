@@ -1,0 +1,18 @@
+// The example actors `actorhost` serves (SPEC §9): what the seed page's samples show.
+#pragma once
+
+#include "actorhost/actor/registry.hpp"
+
+namespace examples {
+
+void add_http_actor(actorhost::registry& reg);   // httpActor
+void add_hono_actor(actorhost::registry& reg);   // honoActor: the same through a path router, plus /users
+void add_auth_actors(actorhost::registry& reg);  // authActor and lockedActor
+
+inline void add_all(actorhost::registry& reg) {
+  add_http_actor(reg);
+  add_hono_actor(reg);
+  add_auth_actors(reg);
+}
+
+} // namespace examples

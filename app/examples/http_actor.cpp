@@ -1,0 +1,81 @@
+// httpActor: the seed page's raw onFetch example.
+//
+//   GET  /api/hello          {"message":"Hello from actor!"}
+//   POST /api/echo           the body back, byte for byte, with the request's Content-Type
+//   GET  /api/stats, /state  {"requestCount":n}
+//   ANY  /api/request        the request as the handler saw it
+//   GET  /api/events?count=n Server-Sent Events: n events, `interval` ms apart
+//   anything else            404 Not Found
+// Every request counts in the state.
+#include "examples.hpp"
+#include "request_json.hpp"
+
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <charconv>
+
+namespace examples {
+
+namespace {
+
+using actorhost::http::request;
+using actorhost::http::response;
+using http_context = actorhost::context<request_count_state>;
+
+int int_param(const request& req, std::string_view name, int fallback, int max) {
+  auto v = req.url().search_param(name);
+  int n = fallback;
+  if (v) std::from_chars(v->data(), v->data() + v->size(), n);
+  return std::clamp(n, 0, max);
+}
+
+asio::awaitable<void> send_events(asio::any_io_executor ex, int count, int interval_ms, std::int64_t start,
+                                  actorhost::http::body_writer out) {
+  asio::steady_timer timer(ex);
+  for (int i = 0; i < count; ++i) {
+    if (i > 0 && interval_ms > 0) {
+      timer.expires_after(std::chrono::milliseconds(interval_ms));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    std::string event = "id: " + std::to_string(i) + "\ndata: {\"n\":" + std::to_string(i) +
+                        ",\"requestCount\":" + std::to_string(start) + "}\n\n";
+    if (!co_await out.write(std::move(event))) co_return; // the client left
+  }
+}
+
+asio::awaitable<std::optional<response>> on_fetch(http_context ctx, request req) {
+  const auto count = ++ctx.state().request_count;
+  const std::string_view path = req.url().pathname();
+  const std::string& method = req.method();
+  const bool get = method == "GET" || method == "HEAD";
+
+  if (path == "/api/hello" && get) co_return response::json(R"({"message":"Hello from actor!"})");
+  if (path == "/api/echo" && method == "POST") {
+    actorhost::http::headers h;
+    h.append("Content-Type", req.headers().first("content-type").value_or("application/octet-stream"));
+    co_return response(std::move(req.body()), 200, std::move(h));
+  }
+  if ((path == "/api/stats" || path == "/api/state") && get) co_return response::json(request_count_json(count));
+  if (path == "/api/request") co_return response::json(describe_request(req));
+  if (path == "/api/events" && get) {
+    const int n = int_param(req, "count", 3, 1000);
+    const int interval = int_param(req, "interval", 0, 10'000);
+    co_return response::event_stream([ex = ctx.executor(), n, interval, count](actorhost::http::body_writer w) {
+      return send_events(ex, n, interval, count, std::move(w));
+    });
+  }
+  co_return response("Not Found", 404);
+}
+
+} // namespace
+
+void add_http_actor(actorhost::registry& reg) {
+  reg.add(actorhost::actor<request_count_state>{
+      .name = "httpActor",
+      .on_auth = actorhost::allow_all,
+      .on_fetch = on_fetch,
+  });
+}
+
+} // namespace examples

@@ -1,0 +1,23 @@
+// Helpers the example actors share: the request seen as JSON, and a counter state.
+#pragma once
+
+#include "actorhost/actor/actor.hpp"
+#include "actorhost/http/request.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace examples {
+
+// {"method","url","pathname","search","headers":{...},"bodyText"} as the handler saw them.
+std::string describe_request(const actorhost::http::request& req);
+
+struct request_count_state {
+  std::int64_t request_count = 0;
+};
+void to_json(actorhost::json_writer& w, const request_count_state& s);
+void from_json(const rapidjson::Value& v, request_count_state& s);
+
+std::string request_count_json(std::int64_t n);
+
+} // namespace examples

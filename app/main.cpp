@@ -1,0 +1,74 @@
+// actorhost: serves the example actors of SPEC §9.
+//
+// Every flag also reads an environment variable (ACTORHOST_PORT for --port, and so on).
+// Prints "listening on http://HOST:PORT" on stdout once it accepts connections.
+#include "examples/examples.hpp"
+
+#include "actorhost/host/run.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+
+int main(int argc, char** argv) {
+  CLI::App cli{"actorhost: a host for stateful actors (RivetKit's fetch and WebSocket handler model)"};
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  unsigned threads = 0;
+  std::string data_dir = "data";
+  std::string log_level = "info";
+  std::uint64_t max_body = 16 * 1024 * 1024;
+  int shutdown_grace_ms = 10'000;
+  std::string cors_origins = "*";
+  bool no_cors = false;
+
+  cli.add_option("--host", host, "Address to listen on")->envname("ACTORHOST_HOST")->capture_default_str();
+  cli.add_option("--port", port, "Port to listen on (0 picks a free one)")
+      ->envname("ACTORHOST_PORT")->check(CLI::Range(0, 65535))->capture_default_str();
+  cli.add_option("--threads", threads, "Worker threads (0: one per hardware thread)")
+      ->envname("ACTORHOST_THREADS")->check(CLI::Range(0u, 1024u))->capture_default_str();
+  cli.add_option("--data-dir", data_dir, "Directory for actor state")->envname("ACTORHOST_DATA_DIR")->capture_default_str();
+  cli.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->envname("ACTORHOST_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  cli.add_option("--max-body", max_body, "Largest request body in bytes (413 beyond)")
+      ->envname("ACTORHOST_MAX_BODY")->capture_default_str();
+  cli.add_option("--shutdown-grace", shutdown_grace_ms, "Milliseconds in-flight requests get on SIGTERM")
+      ->envname("ACTORHOST_SHUTDOWN_GRACE")->capture_default_str();
+  cli.add_option("--cors-origins", cors_origins, "Allowed CORS origins: * or a comma-separated list")
+      ->envname("ACTORHOST_CORS_ORIGINS")->capture_default_str();
+  cli.add_flag("--no-cors", no_cors, "Answer no CORS preflight and add no CORS headers")->envname("ACTORHOST_NO_CORS");
+  CLI11_PARSE(cli, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("actorhost");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  actorhost::registry reg;
+  examples::add_all(reg);
+
+  actorhost::run_options options;
+  options.server.host = host;
+  options.server.port = static_cast<std::uint16_t>(port);
+  options.server.limits.max_body_bytes = max_body;
+  options.threads = threads;
+  options.shutdown_grace = std::chrono::milliseconds(shutdown_grace_ms);
+  options.host.cors.enabled = !no_cors;
+  options.host.cors.allow_origins = cors_origins;
+  options.on_listening = [&](std::uint16_t bound) {
+    std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(bound));
+    std::fflush(stdout);
+  };
+  try {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    return actorhost::run(reg, std::move(options));
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,185 @@
+#include "actorhost/host/host.hpp"
+
+#include "actorhost/actor/actor_id.hpp"
+#include "actorhost/codec/js_json.hpp"
+#include "actorhost/codec/uri.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace actorhost {
+
+namespace {
+
+constexpr std::string_view query_headers[] = {"x-rivetkit-actor-query", "x-rivetkit-query"};
+
+// Splits off the first path segment: "a/b/c" -> "a", "b/c".
+std::pair<std::string_view, std::string_view> first_segment(std::string_view path) {
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos) return {path, {}};
+  return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
+// "raw/http" or "raw/http/..." : the part after it (nullopt when it is not that route).
+std::optional<std::string_view> after_raw_http(std::string_view rest) {
+  if (rest == "raw/http") return std::string_view{};
+  if (rest.starts_with("raw/http/")) return rest.substr(9);
+  return std::nullopt;
+}
+
+// The URL an actor sees: http://actor/{path}?{query} (SPEC §3).
+std::string actor_href(std::string_view path, const http::url& original) {
+  std::string href;
+  href.reserve(13 + path.size() + original.search().size());
+  href += "http://actor/";
+  href += path;
+  href += original.search();
+  return href;
+}
+
+} // namespace
+
+struct host::admitted {
+  target t;
+  std::string auth_json;
+};
+
+host::host(const registry& reg, scheduler& sched, host_options options)
+    : registry_(reg), scheduler_(sched), options_(std::move(options)) {}
+
+asio::awaitable<http::response> host::handle(http::request req) {
+  if (!options_.cors.enabled) co_return co_await route(std::move(req));
+  if (req.method() == "OPTIONS") co_return preflight(req);
+  auto origin = req.headers().get("origin");
+  http::response res = co_await route(std::move(req));
+  if (origin) add_cors(*origin, res);
+  co_return res;
+}
+
+asio::awaitable<http::response> host::route(http::request req) {
+  std::string_view path = req.url().pathname();
+  if (path == "/health") co_return http::response("ok");
+  if (path.starts_with("/registry/")) path.remove_prefix(9);
+  if (!path.starts_with("/actors/")) co_return error_response(errors::not_found());
+  const std::string_view rest = path.substr(8);
+
+  if (auto sub = after_raw_http(rest)) {
+    auto href = actor_href(*sub, req.url());
+    co_return co_await raw_http(std::move(req), {}, std::move(href));
+  }
+  if (rest == "resolve") {
+    if (req.method() != "POST") co_return error_response(errors::invalid_request("resolve takes POST"));
+    co_return co_await resolve(std::move(req));
+  }
+  const auto [name, after_name] = first_segment(rest);
+  if (auto sub = after_raw_http(after_name)) {
+    auto decoded = codec::decode_component(name);
+    if (!decoded || decoded->empty()) co_return error_response(errors::invalid_request("malformed actor name in path"));
+    auto href = actor_href(*sub, req.url());
+    co_return co_await raw_http(std::move(req), std::move(*decoded), std::move(href));
+  }
+  co_return error_response(errors::not_found());
+}
+
+asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const http::request& req,
+                                                                       std::string_view route_name, bool action) {
+  std::optional<std::string_view> query_text;
+  for (auto h : query_headers)
+    if ((query_text = req.headers().first(h))) break;
+  if (!query_text) co_return errors::invalid_request("missing actor query (X-RivetKit-Actor-Query header)");
+
+  auto parsed = parse_actor_query(*query_text);
+  if (auto* err = std::get_if<actor_error>(&parsed)) co_return std::move(*err);
+  admitted a{target{std::move(std::get<actor_query>(parsed)), nullptr}, {}};
+  actor_query& q = a.t.query;
+  if (auto err = resolve_name(q, route_name)) co_return std::move(*err);
+
+  if (q.kind == query_kind::get_for_id) {
+    if (!valid_actor_id(q.id)) co_return errors::actor_not_found(q.id);
+    if (q.name.empty()) {
+      auto name = co_await scheduler_.name_of(q.id);
+      if (!name) co_return errors::actor_not_found(q.id);
+      q.name = std::move(*name);
+    }
+  }
+  a.t.def = registry_.find(q.name);
+  if (a.t.def == nullptr) co_return errors::actor_not_found(q.name);
+
+  rapidjson::Document conn_params;
+  if (auto params = req.headers().first("x-rivetkit-conn-params")) {
+    conn_params.Parse(params->data(), params->size());
+    if (conn_params.HasParseError()) co_return errors::invalid_params("connection parameters are not valid JSON");
+  }
+
+  if (!a.t.def->has_auth()) co_return forbidden("This actor admits no public requests (it has no onAuth)");
+  const auto intents = intents_for(q, action);
+  try {
+    a.auth_json = co_await a.t.def->authenticate(auth_params{req, intents, conn_params});
+  } catch (const actor_error& e) {
+    co_return e;
+  } catch (const std::exception& e) {
+    spdlog::error("onAuth of {} threw: {}", q.name, e.what());
+    co_return errors::internal_error();
+  }
+  if (a.auth_json.empty()) a.auth_json = "null";
+  co_return a;
+}
+
+asio::awaitable<http::response> host::raw_http(http::request req, std::string route_name, std::string href) {
+  auto admission = co_await admit(req, route_name, true);
+  if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
+  auto& a = std::get<admitted>(admission);
+  http::request forwarded(req.method(), http::url(std::move(href)), std::move(req.headers()), std::move(req.body()));
+  co_return co_await scheduler_.fetch(std::move(a.t), std::move(forwarded), std::move(a.auth_json));
+}
+
+asio::awaitable<http::response> host::resolve(http::request req) {
+  if (auto enc = req.headers().first("x-rivetkit-encoding"); enc && *enc != "json")
+    co_return error_response(errors::invalid_request("unsupported encoding: " + std::string(*enc)));
+  auto admission = co_await admit(req, {}, false);
+  if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
+  auto result = co_await scheduler_.resolve(std::move(std::get<admitted>(admission).t));
+  if (auto* err = std::get_if<actor_error>(&result)) co_return error_response(*err);
+  std::string body = R"({"i":)";
+  codec::append_js_json_string(body, std::get<std::string>(result));
+  body += '}';
+  co_return http::response::json(std::move(body));
+}
+
+bool host::origin_allowed(std::string_view origin) const {
+  std::string_view list = options_.cors.allow_origins;
+  if (list == "*") return true;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    auto item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == origin) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+http::response host::preflight(const http::request& req) const {
+  http::response res = http::response::empty(204);
+  const auto origin = req.headers().first("origin");
+  if (origin && origin_allowed(*origin)) {
+    auto& h = res.headers();
+    h.append("Access-Control-Allow-Origin", *origin);
+    h.append("Access-Control-Allow-Credentials", "true");
+    h.append("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+    if (auto asked = req.headers().first("access-control-request-headers")) h.append("Access-Control-Allow-Headers", *asked);
+    h.append("Access-Control-Max-Age", std::to_string(options_.cors.max_age_seconds));
+  }
+  res.headers().append("Vary", "Origin, Access-Control-Request-Headers");
+  return res;
+}
+
+void host::add_cors(std::string_view origin, http::response& res) const {
+  if (!origin_allowed(origin) || res.headers().has("access-control-allow-origin")) return;
+  res.headers().append("Access-Control-Allow-Origin", origin);
+  res.headers().append("Access-Control-Allow-Credentials", "true");
+  res.headers().append("Vary", "Origin");
+}
+
+} // namespace actorhost

@@ -1,0 +1,57 @@
+// host: the public routes of SPEC §3 in front of the actor runtime.
+//
+//   GET  /health                                  -> "ok"
+//   ANY  [/registry]/actors/{name}/raw/http/{path} (the seed's form)
+//   ANY  [/registry]/actors/raw/http/{path}        (RivetKit 0.9's wire form)
+//   POST [/registry]/actors/resolve                -> {"i":"<actorId>"}
+//   OPTIONS anything                               -> CORS preflight, never reaches an actor
+//
+// For actor routes the host reads the query, runs the class's onAuth on the connection's own
+// worker (so a refused caller never reaches the actor's worker, its state or the store), then
+// hands the request to the scheduler. Errors are answered as {"c","m","md"} with their status.
+#pragma once
+
+#include "actorhost/actor/registry.hpp"
+#include "actorhost/actor/scheduler.hpp"
+#include "actorhost/net/http_handler.hpp"
+
+#include <string>
+
+namespace actorhost {
+
+struct cors_options {
+  bool enabled = true;
+  // "*" answers every origin by echoing it (credentials allowed); otherwise a comma-separated
+  // list of the origins allowed.
+  std::string allow_origins = "*";
+  int max_age_seconds = 86400;
+};
+
+struct host_options {
+  cors_options cors;
+};
+
+class host final : public net::http_handler {
+public:
+  host(const registry& reg, scheduler& sched, host_options options = {});
+
+  asio::awaitable<http::response> handle(http::request req) override;
+
+private:
+  asio::awaitable<http::response> route(http::request req);
+  asio::awaitable<http::response> raw_http(http::request req, std::string route_name, std::string actor_href);
+  asio::awaitable<http::response> resolve(http::request req);
+  // Query, name and auth: everything up to handing over to the scheduler.
+  struct admitted;
+  asio::awaitable<std::variant<admitted, actor_error>> admit(const http::request& req, std::string_view route_name,
+                                                              bool action);
+  http::response preflight(const http::request& req) const;
+  void add_cors(std::string_view origin, http::response& res) const;
+  bool origin_allowed(std::string_view origin) const;
+
+  const registry& registry_;
+  scheduler& scheduler_;
+  host_options options_;
+};
+
+} // namespace actorhost

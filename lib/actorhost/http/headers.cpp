@@ -1,0 +1,67 @@
+#include "actorhost/http/headers.hpp"
+
+#include <algorithm>
+
+namespace actorhost::http {
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           const auto lx = (x >= 'A' && x <= 'Z') ? x + 32 : x;
+           const auto ly = (y >= 'A' && y <= 'Z') ? y + 32 : y;
+           return lx == ly;
+         });
+}
+
+headers::headers(std::initializer_list<std::pair<std::string_view, std::string_view>> init) {
+  fields_.reserve(init.size());
+  for (const auto& [name, value] : init) append(name, value);
+}
+
+std::optional<std::string> headers::get(std::string_view name) const {
+  std::optional<std::string> out;
+  for (const auto& f : fields_) {
+    if (!iequals(f.name, name)) continue;
+    if (out) {
+      *out += ", ";
+      *out += f.value;
+    } else {
+      out.emplace(f.value);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string_view> headers::first(std::string_view name) const noexcept {
+  for (const auto& f : fields_)
+    if (iequals(f.name, name)) return std::string_view(f.value);
+  return std::nullopt;
+}
+
+std::vector<std::string_view> headers::get_all(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const auto& f : fields_)
+    if (iequals(f.name, name)) out.emplace_back(f.value);
+  return out;
+}
+
+void headers::set(std::string_view name, std::string_view value) {
+  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const field& f) { return iequals(f.name, name); });
+  if (it == fields_.end()) {
+    append(name, value);
+    return;
+  }
+  it->value.assign(value);
+  fields_.erase(std::remove_if(std::next(it), fields_.end(), [&](const field& f) { return iequals(f.name, name); }),
+                fields_.end());
+}
+
+void headers::append(std::string_view name, std::string_view value) {
+  fields_.push_back(field{std::string(name), std::string(value)});
+}
+
+void headers::remove(std::string_view name) {
+  fields_.erase(std::remove_if(fields_.begin(), fields_.end(), [&](const field& f) { return iequals(f.name, name); }),
+                fields_.end());
+}
+
+} // namespace actorhost::http

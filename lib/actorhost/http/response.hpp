@@ -1,0 +1,82 @@
+// response: what an actor's onFetch returns, shaped after the W3C Response class.
+//
+// A response carries either a body held in memory or a producer coroutine that streams the
+// body (chunked transfer encoding, e.g. Server-Sent Events). A producer writes through a
+// body_writer; each write waits while the client is slow (backpressure) and returns false once
+// the client has gone away, at which point the producer should return.
+#pragma once
+
+#include "actorhost/http/headers.hpp"
+
+#include <asio/awaitable.hpp>
+#include <rapidjson/document.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace actorhost::http {
+
+// Where a streamed body goes; the server implements it.
+class body_sink {
+public:
+  virtual ~body_sink() = default;
+  virtual asio::awaitable<bool> write(std::string chunk) = 0;
+  virtual bool closed() const noexcept = 0;
+};
+
+class body_writer {
+public:
+  explicit body_writer(std::shared_ptr<body_sink> sink) : sink_(std::move(sink)) {}
+  // Sends one chunk; false when the client is gone. An empty chunk sends nothing.
+  asio::awaitable<bool> write(std::string chunk) { return sink_->write(std::move(chunk)); }
+  bool closed() const noexcept { return sink_->closed(); }
+
+private:
+  std::shared_ptr<body_sink> sink_;
+};
+
+using body_producer = std::function<asio::awaitable<void>(body_writer)>;
+
+// The standard reason phrase for a status ("OK", "Not Found"), or "" when unknown.
+std::string_view reason_phrase(int status) noexcept;
+
+class response {
+public:
+  // new Response(): 200 with an empty body and no Content-Type.
+  response() = default;
+  // new Response(text, {status}): Content-Type text/plain;charset=UTF-8 unless given.
+  explicit response(std::string body, int status = 200, http::headers headers = {});
+
+  static response json(std::string json_text, int status = 200, http::headers headers = {});
+  static response json(const rapidjson::Value& value, int status = 200, http::headers headers = {});
+  static response stream(body_producer producer, int status = 200, http::headers headers = {});
+  // text/event-stream with no caching, for Server-Sent Events.
+  static response event_stream(body_producer producer, http::headers headers = {});
+  static response empty(int status, http::headers headers = {});
+
+  int status() const noexcept { return status_; }
+  void set_status(int status) noexcept { status_ = status; }
+  bool ok() const noexcept { return status_ >= 200 && status_ < 300; }
+  const http::headers& headers() const noexcept { return headers_; }
+  http::headers& headers() noexcept { return headers_; }
+  const std::string& body() const noexcept { return body_; }
+  std::string& body() noexcept { return body_; }
+  std::string_view text() const noexcept { return body_; }
+  rapidjson::Document json() const;
+
+  bool streaming() const noexcept { return static_cast<bool>(producer_); }
+  body_producer& producer() noexcept { return producer_; }
+
+private:
+  int status_ = 200;
+  http::headers headers_;
+  std::string body_;
+  body_producer producer_;
+};
+
+// JSON.stringify of a rapidjson value.
+std::string to_json(const rapidjson::Value& value);
+
+} // namespace actorhost::http

@@ -1,0 +1,25 @@
+// server_options: where the HTTP server listens and the limits that protect it.
+#pragma once
+
+#include "actorhost/codec/http_parser.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace actorhost::net {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080; // 0 picks a free port
+  codec::http_parser_limits limits;
+  // Until a request head is complete once its first byte has come.
+  std::chrono::milliseconds header_timeout{10'000};
+  // Between requests on a keep-alive connection.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // For each read of a request body and each write of a response.
+  std::chrono::milliseconds io_timeout{30'000};
+  int listen_backlog = 4096;
+};
+
+} // namespace actorhost::net
