@@ -138,7 +138,7 @@ public:
 
   asio::awaitable<std::string> authenticate(auth_params params) const override {
     if (!spec_.on_auth) throw forbidden("This actor admits no public requests (it has no onAuth)");
-    co_return co_await spec_.on_auth(params);
+    return spec_.on_auth(params);
   }
 
   std::unique_ptr<instance_base> instantiate(std::string id, std::vector<std::string> key, std::string input_json,
@@ -159,7 +159,7 @@ public:
   asio::awaitable<std::optional<http::response>> fetch(instance_base& inst, http::request req,
                                                        std::string auth_json) const override {
     auto& typed = static_cast<typed_instance<State, Vars>&>(inst);
-    co_return co_await spec_.on_fetch(context<State, Vars>(typed, std::move(auth_json)), std::move(req));
+    return spec_.on_fetch(context<State, Vars>(typed, std::move(auth_json)), std::move(req));
   }
 
 private:

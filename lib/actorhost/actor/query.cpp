@@ -112,16 +112,19 @@ std::optional<actor_error> resolve_name(actor_query& q, std::string_view route_n
   return std::nullopt;
 }
 
-std::vector<intent> intents_for(const actor_query& q, bool action) {
-  std::vector<intent> out;
+std::span<const intent> intents_for(const actor_query& q, bool action, std::array<intent, 3>& buffer) {
+  std::size_t n = 0;
   switch (q.kind) {
     case query_kind::get_for_id:
-    case query_kind::get_for_key: out.push_back(intent::get); break;
-    case query_kind::get_or_create_for_key: out = {intent::get, intent::create}; break;
-    case query_kind::create: out.push_back(intent::create); break;
+    case query_kind::get_for_key: buffer[n++] = intent::get; break;
+    case query_kind::get_or_create_for_key:
+      buffer[n++] = intent::get;
+      buffer[n++] = intent::create;
+      break;
+    case query_kind::create: buffer[n++] = intent::create; break;
   }
-  if (action) out.push_back(intent::action);
-  return out;
+  if (action) buffer[n++] = intent::action;
+  return {buffer.data(), n};
 }
 
 } // namespace actorhost

@@ -11,7 +11,9 @@
 
 #include "actorhost/actor/errors.hpp"
 
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -44,6 +46,7 @@ std::optional<actor_error> resolve_name(actor_query& q, std::string_view route_n
 
 // The intents onAuth sees: get/create from the query, plus `action` for raw HTTP,
 // raw WebSocket and actions.
-std::vector<intent> intents_for(const actor_query& q, bool action);
+// `buffer` holds them; the span returned views it.
+std::span<const intent> intents_for(const actor_query& q, bool action, std::array<intent, 3>& buffer);
 
 } // namespace actorhost

@@ -12,10 +12,11 @@ namespace actorhost {
 namespace {
 
 // Runs `task` on `ex` and resumes the caller on its own executor; inline when already there.
+// (Not a coroutine itself: the caller awaits the task or the hop directly.)
 template <class T, class Executor>
 asio::awaitable<T> run_on(const Executor& ex, asio::awaitable<T> task) {
-  if (ex.running_in_this_thread()) co_return co_await std::move(task);
-  co_return co_await asio::co_spawn(ex, std::move(task), asio::use_awaitable);
+  if (ex.running_in_this_thread()) return task;
+  return asio::co_spawn(ex, std::move(task), asio::use_awaitable);
 }
 
 // A streamed body's producer touches the actor, so it runs on the actor's home worker.
@@ -37,8 +38,8 @@ scheduler::shard& scheduler::home_of(std::string_view id) noexcept {
   return *shards_[actor_id_hash(id) % shards_.size()];
 }
 
-std::variant<instance_base*, actor_error> scheduler::locate(shard& s, target& t) {
-  auto& q = t.query;
+std::variant<instance_base*, actor_error> scheduler::locate(shard& s, const target& t) {
+  const actor_query& q = *t.query;
   const auto key = actor_id_hash(q.id);
   const auto it = s.instances.find(key);
   if (it != s.instances.end()) {
@@ -49,7 +50,7 @@ std::variant<instance_base*, actor_error> scheduler::locate(shard& s, target& t)
   if (q.kind == query_kind::get_for_id || q.kind == query_kind::get_for_key)
     return errors::actor_not_found(q.kind == query_kind::get_for_id ? q.id : q.name + " " + q.id);
   try {
-    auto inst = t.def->instantiate(q.id, std::move(q.key), std::move(q.input_json), s.executor);
+    auto inst = t.def->instantiate(q.id, q.key, q.input_json, s.executor);
     auto* raw = inst.get();
     s.instances.emplace(key, std::move(inst));
     return raw;
@@ -62,8 +63,8 @@ std::variant<instance_base*, actor_error> scheduler::locate(shard& s, target& t)
 }
 
 asio::awaitable<http::response> scheduler::fetch(target t, http::request req, std::string auth_json) {
-  auto& s = home_of(t.query.id);
-  co_return co_await run_on(s.executor, fetch_on(s, std::move(t), std::move(req), std::move(auth_json)));
+  auto& s = home_of(t.query->id);
+  return run_on(s.executor, fetch_on(s, std::move(t), std::move(req), std::move(auth_json)));
 }
 
 asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::request req, std::string auth_json) {
@@ -93,8 +94,8 @@ asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::re
 }
 
 asio::awaitable<std::variant<std::string, actor_error>> scheduler::resolve(target t) {
-  auto& s = home_of(t.query.id);
-  co_return co_await run_on(s.executor, resolve_on(s, std::move(t)));
+  auto& s = home_of(t.query->id);
+  return run_on(s.executor, resolve_on(s, std::move(t)));
 }
 
 asio::awaitable<std::variant<std::string, actor_error>> scheduler::resolve_on(shard& s, target t) {

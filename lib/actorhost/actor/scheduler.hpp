@@ -28,9 +28,10 @@
 
 namespace actorhost {
 
-// A query the host has checked: key-based ones carry their id and definition.
+// A query the host has checked: key-based ones carry their id and definition. The query is
+// shared and immutable, so the host can hand the same parsed query to many requests.
 struct target {
-  actor_query query;
+  std::shared_ptr<const actor_query> query;
   const definition* def = nullptr; // null for getForId until located
 };
 
@@ -59,7 +60,7 @@ private:
 
   shard& home_of(std::string_view id) noexcept;
   // On the home worker: find or create as the query says.
-  std::variant<instance_base*, actor_error> locate(shard& s, target& t);
+  std::variant<instance_base*, actor_error> locate(shard& s, const target& t);
 
   asio::awaitable<http::response> fetch_on(shard& s, target t, http::request req, std::string auth_json);
   asio::awaitable<std::variant<std::string, actor_error>> resolve_on(shard& s, target t);

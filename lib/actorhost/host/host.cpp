@@ -43,8 +43,8 @@ struct host::admitted {
   std::string auth_json;
 };
 
-host::host(const registry& reg, scheduler& sched, host_options options)
-    : registry_(reg), scheduler_(sched), options_(std::move(options)) {}
+host::host(const registry& reg, scheduler& sched, net::worker_pool& pool, host_options options)
+    : registry_(reg), scheduler_(sched), pool_(pool), options_(std::move(options)), memos_(pool.size()) {}
 
 asio::awaitable<http::response> host::handle(http::request req) {
   if (!options_.cors.enabled) co_return co_await route(std::move(req));
@@ -80,29 +80,47 @@ asio::awaitable<http::response> host::route(http::request req) {
   co_return error_response(errors::not_found());
 }
 
+std::variant<target, actor_error> host::read_target(const http::request& req, std::string_view route_name) {
+  std::optional<std::string_view> text;
+  for (auto h : query_headers)
+    if ((text = req.headers().first(h))) break;
+  if (!text) return errors::invalid_request("missing actor query (X-RivetKit-Actor-Query header)");
+
+  const std::size_t worker = pool_.current();
+  query_memo* memo = worker < memos_.size() ? &memos_[worker] : nullptr;
+  if (memo != nullptr) {
+    if (const auto* hit = memo->find(route_name, *text)) return target{hit->query, hit->def};
+  }
+
+  auto parsed = parse_actor_query(*text);
+  if (auto* err = std::get_if<actor_error>(&parsed)) return std::move(*err);
+  auto q = std::make_shared<actor_query>(std::move(std::get<actor_query>(parsed)));
+  if (auto err = resolve_name(*q, route_name)) return std::move(*err);
+  if (q->kind == query_kind::get_for_id) {
+    if (!valid_actor_id(q->id)) return errors::actor_not_found(q->id);
+    if (q->name.empty()) return target{std::move(q), nullptr};
+  }
+  const definition* def = registry_.find(q->name);
+  if (def == nullptr) return errors::actor_not_found(q->name);
+  if (memo != nullptr && q->kind != query_kind::get_for_id) memo->store(route_name, *text, {q, def});
+  return target{std::move(q), def};
+}
+
 asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const http::request& req,
                                                                        std::string_view route_name, bool action) {
-  std::optional<std::string_view> query_text;
-  for (auto h : query_headers)
-    if ((query_text = req.headers().first(h))) break;
-  if (!query_text) co_return errors::invalid_request("missing actor query (X-RivetKit-Actor-Query header)");
-
-  auto parsed = parse_actor_query(*query_text);
-  if (auto* err = std::get_if<actor_error>(&parsed)) co_return std::move(*err);
-  admitted a{target{std::move(std::get<actor_query>(parsed)), nullptr}, {}};
-  actor_query& q = a.t.query;
-  if (auto err = resolve_name(q, route_name)) co_return std::move(*err);
-
-  if (q.kind == query_kind::get_for_id) {
-    if (!valid_actor_id(q.id)) co_return errors::actor_not_found(q.id);
-    if (q.name.empty()) {
-      auto name = co_await scheduler_.name_of(q.id);
-      if (!name) co_return errors::actor_not_found(q.id);
-      q.name = std::move(*name);
-    }
+  auto read = read_target(req, route_name);
+  if (auto* err = std::get_if<actor_error>(&read)) co_return std::move(*err);
+  admitted a{std::move(std::get<target>(read)), {}};
+  if (a.t.def == nullptr) {
+    // getForId with no name: which class it is decides which onAuth runs.
+    auto name = co_await scheduler_.name_of(a.t.query->id);
+    if (!name) co_return errors::actor_not_found(a.t.query->id);
+    a.t.def = registry_.find(*name);
+    if (a.t.def == nullptr) co_return errors::actor_not_found(*name);
+    auto named = std::make_shared<actor_query>(*a.t.query);
+    named->name = std::move(*name);
+    a.t.query = std::move(named);
   }
-  a.t.def = registry_.find(q.name);
-  if (a.t.def == nullptr) co_return errors::actor_not_found(q.name);
 
   rapidjson::Document conn_params;
   if (auto params = req.headers().first("x-rivetkit-conn-params")) {
@@ -111,13 +129,14 @@ asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const htt
   }
 
   if (!a.t.def->has_auth()) co_return forbidden("This actor admits no public requests (it has no onAuth)");
-  const auto intents = intents_for(q, action);
+  std::array<intent, 3> intents_buffer;
+  const auto intents = intents_for(*a.t.query, action, intents_buffer);
   try {
     a.auth_json = co_await a.t.def->authenticate(auth_params{req, intents, conn_params});
   } catch (const actor_error& e) {
     co_return e;
   } catch (const std::exception& e) {
-    spdlog::error("onAuth of {} threw: {}", q.name, e.what());
+    spdlog::error("onAuth of {} threw: {}", a.t.def->name(), e.what());
     co_return errors::internal_error();
   }
   if (a.auth_json.empty()) a.auth_json = "null";

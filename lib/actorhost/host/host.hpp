@@ -13,6 +13,7 @@
 
 #include "actorhost/actor/registry.hpp"
 #include "actorhost/actor/scheduler.hpp"
+#include "actorhost/host/query_memo.hpp"
 #include "actorhost/net/http_handler.hpp"
 
 #include <string>
@@ -33,7 +34,7 @@ struct host_options {
 
 class host final : public net::http_handler {
 public:
-  host(const registry& reg, scheduler& sched, host_options options = {});
+  host(const registry& reg, scheduler& sched, net::worker_pool& pool, host_options options = {});
 
   asio::awaitable<http::response> handle(http::request req) override;
 
@@ -41,6 +42,9 @@ private:
   asio::awaitable<http::response> route(http::request req);
   asio::awaitable<http::response> raw_http(http::request req, std::string route_name, std::string actor_href);
   asio::awaitable<http::response> resolve(http::request req);
+  // The query of `req`, checked against the route's actor name, from the worker's memo
+  // when it can be. A getForId query without a name comes back with no definition.
+  std::variant<target, actor_error> read_target(const http::request& req, std::string_view route_name);
   // Query, name and auth: everything up to handing over to the scheduler.
   struct admitted;
   asio::awaitable<std::variant<admitted, actor_error>> admit(const http::request& req, std::string_view route_name,
@@ -51,7 +55,9 @@ private:
 
   const registry& registry_;
   scheduler& scheduler_;
+  net::worker_pool& pool_;
   host_options options_;
+  std::vector<query_memo> memos_; // one per worker
 };
 
 } // namespace actorhost

@@ -15,7 +15,7 @@ namespace actorhost {
 int run(const registry& reg, run_options options) {
   net::worker_pool pool(options.threads);
   scheduler sched(reg, pool);
-  host front(reg, sched, options.host);
+  host front(reg, sched, pool, options.host);
   net::http_server server(pool, front, options.server);
   server.start();
 

@@ -15,6 +15,12 @@ worker_pool::worker_pool(unsigned threads) {
 
 worker_pool::~worker_pool() { stop(); }
 
+std::size_t worker_pool::current() noexcept {
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    if (workers_[i]->running_in_this_thread()) return i;
+  return workers_.size();
+}
+
 void worker_pool::run() {
   std::vector<std::thread> threads;
   threads.reserve(workers_.size() - 1);

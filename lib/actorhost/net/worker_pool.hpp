@@ -38,6 +38,8 @@ public:
 
   std::size_t size() const noexcept { return workers_.size(); }
   worker& at(std::size_t i) noexcept { return *workers_[i]; }
+  // The index of the worker whose thread calls this, or size() on any other thread.
+  std::size_t current() noexcept;
 
   // Runs every worker, the calling thread being worker 0, until stop() and all of them return.
   void run();
