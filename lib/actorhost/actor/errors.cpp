@@ -39,6 +39,7 @@ actor_error invalid_fetch_response() {
   return {"invalid_fetch_response", "The actor's onFetch handler returned no response", 500};
 }
 
+actor_error payload_too_large() { return {"payload_too_large", "Request body too large", 413}; }
 actor_error not_found() { return {"not_found", "No route for this path", 404}; }
 actor_error internal_error() { return {"internal_error", "Internal error", 500}; }
 

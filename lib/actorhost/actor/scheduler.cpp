@@ -2,6 +2,7 @@
 
 #include "actorhost/actor/actor_id.hpp"
 #include "actorhost/actor/definition.hpp"
+#include "actorhost/codec/http_parser.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/use_awaitable.hpp>
@@ -79,6 +80,11 @@ asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::re
     res = co_await def.fetch(inst, std::move(req), std::move(auth_json));
   } catch (const actor_error& e) {
     co_return error_response(e);
+  } catch (const std::system_error& e) {
+    // A streamed body that broke off while the handler read it.
+    if (e.code() == codec::http_error::body_too_large) co_return error_response(errors::payload_too_large());
+    spdlog::warn("onFetch of {} ({}) failed: {}", def.name(), inst.id(), e.what());
+    co_return error_response(errors::internal_error());
   } catch (const std::exception& e) {
     spdlog::error("onFetch of {} ({}) threw: {}", def.name(), inst.id(), e.what());
     co_return error_response(errors::internal_error());

@@ -88,6 +88,7 @@ struct http_parser::callbacks {
     s.head_.content_length.reset();
     s.head_.chunked = s.head_.expect_continue = s.head_.upgrade = false;
     s.body_.clear();
+    s.body_total_ = 0;
     s.head_bytes_ = 0;
     s.in_value_ = false;
     s.state_ = state::head;
@@ -155,7 +156,8 @@ struct http_parser::callbacks {
 
   static int on_body(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
-    if (s.body_.size() + n > s.limits_.max_body_bytes) return s.fail(http_error::body_too_large);
+    s.body_total_ += n;
+    if (s.body_total_ > s.limits_.max_body_bytes) return s.fail(http_error::body_too_large);
     s.body_.append(at, n);
     return 0;
   }

@@ -93,6 +93,7 @@ public:
   result feed(std::span<const char> data);
 
   request_head& head() noexcept { return head_; }
+  // The body bytes parsed so far; a caller that streams the body takes them out as they come.
   std::string& body() noexcept { return body_; }
   std::error_code error() const noexcept { return error_; }
   std::string_view error_reason() const noexcept { return error_reason_; }
@@ -115,6 +116,7 @@ private:
   request_head head_;
   std::string body_;
   std::size_t head_bytes_ = 0;
+  std::uint64_t body_total_ = 0;
   bool in_value_ = false;
   state state_ = state::idle;
   std::error_code error_;

@@ -147,8 +147,8 @@ asio::awaitable<http::response> host::raw_http(http::request req, std::string ro
   auto admission = co_await admit(req, route_name, true);
   if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
   auto& a = std::get<admitted>(admission);
-  http::request forwarded(req.method(), http::url(std::move(href)), std::move(req.headers()), std::move(req.body()));
-  co_return co_await scheduler_.fetch(std::move(a.t), std::move(forwarded), std::move(a.auth_json));
+  req.set_url(http::url(std::move(href)));
+  co_return co_await scheduler_.fetch(std::move(a.t), std::move(req), std::move(a.auth_json));
 }
 
 asio::awaitable<http::response> host::resolve(http::request req) {

@@ -1,14 +1,21 @@
 // request: what an actor's onFetch receives, shaped after the W3C Request class.
 //
-// Method, URL, headers and body arrive exactly as the client sent them. The body is read
-// whole before the handler runs (up to the host's body limit), so text(), bytes() and json()
-// are plain calls rather than awaits.
+// Method, URL, headers and body arrive exactly as the client sent them. A body up to the
+// server's streaming threshold (1 MiB by default) is read whole before the handler runs, so
+// text(), bytes() and json() are plain calls. A larger one is streamed: streamed() is true,
+// text() is empty, and the handler reads the body from body_stream() as it arrives (the
+// client is held back while the handler does not read). body_stream() works for both kinds,
+// so a handler that always reads through it needs no special case.
 #pragma once
 
 #include "actorhost/http/headers.hpp"
 #include "actorhost/http/url.hpp"
 
+#include <asio/awaitable.hpp>
 #include <rapidjson/document.h>
+
+#include <memory>
+#include <optional>
 
 #include <cstddef>
 #include <span>
@@ -16,6 +23,28 @@
 #include <string_view>
 
 namespace actorhost::http {
+
+// Where a streamed request body comes from; the server implements it.
+class body_source {
+public:
+  virtual ~body_source() = default;
+  // The next chunk, or nullopt at the end of the body. Throws std::system_error when the body
+  // cannot be had whole (the client went away, or sent more than the limit allows).
+  virtual asio::awaitable<std::optional<std::string>> read() = 0;
+};
+
+// Reads a request body chunk by chunk. Cheap to copy; copies share the position.
+class body_reader {
+public:
+  explicit body_reader(std::shared_ptr<body_source> source) : source_(std::move(source)) {}
+  asio::awaitable<std::optional<std::string>> read() { return source_->read(); }
+
+private:
+  std::shared_ptr<body_source> source_;
+};
+
+// The rest of the body as one string; throws std::length_error past `limit` bytes.
+asio::awaitable<std::string> read_all(body_reader reader, std::size_t limit = 64 * 1024 * 1024);
 
 class request {
 public:
@@ -25,6 +54,7 @@ public:
 
   const std::string& method() const noexcept { return method_; }
   const http::url& url() const noexcept { return url_; }
+  void set_url(http::url u) noexcept { url_ = std::move(u); }
   const http::headers& headers() const noexcept { return headers_; }
   http::headers& headers() noexcept { return headers_; }
 
@@ -34,11 +64,19 @@ public:
   rapidjson::Document json() const;
   std::string& body() noexcept { return body_; }
 
+  // True when the body is to be read through body_stream(): the server streamed it, or
+  // body_stream() has been called (which moves a buffered body into the stream).
+  bool streamed() const noexcept { return static_cast<bool>(stream_); }
+  // The body as a stream: the live one when streamed(), else the buffered body.
+  body_reader body_stream();
+  void set_body_stream(std::shared_ptr<body_source> source) noexcept { stream_ = std::move(source); }
+
 private:
   std::string method_ = "GET";
   http::url url_;
   http::headers headers_;
   std::string body_;
+  std::shared_ptr<body_source> stream_;
 };
 
 } // namespace actorhost::http

@@ -5,6 +5,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/experimental/channel.hpp>
 #include <asio/experimental/concurrent_channel.hpp>
 #include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
@@ -57,6 +58,56 @@ private:
   channel channel_;
   std::atomic<bool> closed_{false};
 };
+
+// A streamed request body travels from the connection to the handler (perhaps on an actor's
+// worker) through a bounded thread-safe channel: a full channel stops the connection reading,
+// which holds the client back. The end of the body is an eof marker.
+class channel_source final : public http::body_source {
+public:
+  using channel = asio::experimental::concurrent_channel<void(asio::error_code, std::string)>;
+
+  explicit channel_source(const asio::any_io_executor& ex) : channel_(ex, stream_queue_chunks) {}
+
+  asio::awaitable<std::optional<std::string>> read() override {
+    if (ended_) co_return std::nullopt;
+    auto [ec, chunk] = co_await channel_.async_receive(use_nothrow);
+    if (ec == asio::error::eof) {
+      ended_ = true;
+      co_return std::nullopt;
+    }
+    if (ec) throw std::system_error(ec, "request body incomplete");
+    co_return std::move(chunk);
+  }
+
+  channel& chunks() noexcept { return channel_; }
+
+private:
+  channel channel_;
+  bool ended_ = false;
+};
+
+// What the handler of a streamed request produced, and a way to wait for it.
+struct streamed_outcome {
+  explicit streamed_outcome(const asio::any_io_executor& ex) : done(ex, 1) {}
+  std::optional<http::response> response;
+  asio::experimental::channel<void(asio::error_code, bool)> done; // (1.22 rejects a lone error_code)
+  bool ready = false;
+};
+
+asio::awaitable<void> run_streamed_handler(http_handler& handler, http::request req,
+                                           std::shared_ptr<channel_source> source,
+                                           std::shared_ptr<streamed_outcome> outcome) {
+  try {
+    outcome->response = co_await handler.handle(std::move(req));
+  } catch (const std::exception& e) {
+    spdlog::error("request handler failed: {}", e.what());
+    outcome->response = http::response::json(R"({"c":"internal_error","m":"Internal error","md":{}})", 500);
+  }
+  // Whatever of the body the handler did not read is not wanted: stop the connection pumping.
+  source->chunks().close();
+  outcome->ready = true;
+  outcome->done.try_send(asio::error_code{}, true);
+}
 
 asio::awaitable<void> run_producer(http::body_producer producer, std::shared_ptr<channel_sink> sink) {
   try {
@@ -228,6 +279,63 @@ asio::awaitable<bool> http_connection::stream_body(http::response res) {
   co_return completed && !gone;
 }
 
+asio::awaitable<bool> http_connection::serve_streamed() {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = co_await asio::this_coro::executor;
+  auto source = std::make_shared<channel_source>(ex);
+  auto outcome = std::make_shared<streamed_outcome>(ex);
+  const bool head_request = parser_.head().method == "HEAD";
+  const bool keep_alive = parser_.head().keep_alive && !parser_.head().upgrade;
+
+  std::string chunk;
+  chunk.swap(parser_.body());
+  http::request req = make_request();
+  req.set_body_stream(source);
+  tasks_.spawn(ex, run_streamed_handler(handler_, std::move(req), source, outcome), "request handler");
+
+  bool complete = false; // the whole body has been received
+  bool lost = false;     // the peer went away or sent garbage
+  for (;;) {
+    if (!chunk.empty()) {
+      auto [ec] = co_await source->chunks().async_send(asio::error_code{}, std::move(chunk), use_nothrow);
+      chunk.clear();
+      if (ec) break; // the handler is done with the body
+    }
+    if (outcome->ready) break;
+    const auto result = parser_.feed(std::span<const char>(in_.data() + in_begin_, in_end_ - in_begin_));
+    in_begin_ += result.consumed;
+    chunk.swap(parser_.body());
+    if (result.what == codec::http_parser::event::message_complete) {
+      if (!chunk.empty()) co_await source->chunks().async_send(asio::error_code{}, std::move(chunk), use_nothrow);
+      co_await source->chunks().async_send(asio::error::eof, std::string{}, use_nothrow);
+      complete = true;
+      break;
+    }
+    if (result.what == codec::http_parser::event::error) {
+      // The handler learns why its body ended early (e.g. body_too_large).
+      co_await source->chunks().async_send(parser_.error(), std::string{}, use_nothrow);
+      lost = true;
+      break;
+    }
+    if (result.what == codec::http_parser::event::need_more && chunk.empty()) {
+      set_deadline(options_.io_timeout);
+      auto which = co_await (read_more() || outcome->done.async_receive(use_nothrow));
+      if (which.index() == 1) break;
+      if (!std::get<0>(which)) {
+        co_await source->chunks().async_send(asio::error::connection_aborted, std::string{}, use_nothrow);
+        lost = true;
+        break;
+      }
+    }
+  }
+  clear_deadline();
+  if (!outcome->ready) co_await outcome->done.async_receive(use_nothrow);
+  if (lost && !socket_.is_open()) co_return false;
+  // A body the handler did not read to its end leaves the connection unusable.
+  const bool close = !keep_alive || !complete || lost || closing_ || slot_.draining;
+  co_return co_await respond(std::move(*outcome->response), head_request, close);
+}
+
 asio::awaitable<void> http_connection::serve() {
   for (;;) {
     const auto result = parser_.feed(std::span<const char>(in_.data() + in_begin_, in_end_ - in_begin_));
@@ -235,6 +343,11 @@ asio::awaitable<void> http_connection::serve() {
 
     switch (result.what) {
       case codec::http_parser::event::need_more: {
+        if (parser_.in_body() && parser_.body().size() > options_.stream_threshold) {
+          // A chunked body that outgrew the buffer: the rest streams.
+          if (!co_await serve_streamed()) co_return;
+          break;
+        }
         if (!co_await flush()) co_return;
         idle_ = parser_.between_messages() && in_begin_ == in_end_;
         if (idle_ && closing_) co_return;
@@ -250,6 +363,10 @@ asio::awaitable<void> http_connection::serve() {
         if (head.expect_continue && head.has_body() && head.version_minor == 1 && in_begin_ == in_end_) {
           out_ += "HTTP/1.1 100 Continue\r\n\r\n";
           if (!co_await flush()) co_return;
+        }
+        if (head.content_length.value_or(0) > options_.stream_threshold) {
+          if (!co_await flush()) co_return;
+          if (!co_await serve_streamed()) co_return;
         }
         break;
       }

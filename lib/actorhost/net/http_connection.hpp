@@ -56,6 +56,7 @@ private:
   asio::awaitable<bool> read_more();
   asio::awaitable<bool> flush();
   asio::awaitable<bool> respond(http::response res, bool head_request, bool close);
+  asio::awaitable<bool> serve_streamed();
   asio::awaitable<bool> stream_body(http::response res);
   asio::awaitable<void> watch_peer(bool& gone);
   http::request make_request();

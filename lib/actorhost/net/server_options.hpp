@@ -19,6 +19,8 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{60'000};
   // For each read of a request body and each write of a response.
   std::chrono::milliseconds io_timeout{30'000};
+  // Request bodies larger than this reach the handler as a stream (see http/request.hpp).
+  std::size_t stream_threshold = 1024 * 1024;
   int listen_backlog = 4096;
 };
 
