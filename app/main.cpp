@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::uint64_t max_body = 16 * 1024 * 1024;
   int shutdown_grace_ms = 10'000;
+  int header_timeout_ms = 10'000;
+  int idle_timeout_ms = 60'000;
+  int io_timeout_ms = 30'000;
   std::string cors_origins = "*";
   bool no_cors = false;
 
@@ -39,6 +42,12 @@ int main(int argc, char** argv) {
       ->envname("ACTORHOST_MAX_BODY")->capture_default_str();
   cli.add_option("--shutdown-grace", shutdown_grace_ms, "Milliseconds in-flight requests get on SIGTERM")
       ->envname("ACTORHOST_SHUTDOWN_GRACE")->capture_default_str();
+  cli.add_option("--header-timeout", header_timeout_ms, "Milliseconds a client gets to send a request head")
+      ->envname("ACTORHOST_HEADER_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
+  cli.add_option("--idle-timeout", idle_timeout_ms, "Milliseconds an idle keep-alive connection stays open")
+      ->envname("ACTORHOST_IDLE_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
+  cli.add_option("--io-timeout", io_timeout_ms, "Milliseconds each body read or response write may take")
+      ->envname("ACTORHOST_IO_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
   cli.add_option("--cors-origins", cors_origins, "Allowed CORS origins: * or a comma-separated list")
       ->envname("ACTORHOST_CORS_ORIGINS")->capture_default_str();
   cli.add_flag("--no-cors", no_cors, "Answer no CORS preflight and add no CORS headers")->envname("ACTORHOST_NO_CORS");
@@ -55,6 +64,9 @@ int main(int argc, char** argv) {
   options.server.host = host;
   options.server.port = static_cast<std::uint16_t>(port);
   options.server.limits.max_body_bytes = max_body;
+  options.server.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+  options.server.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
+  options.server.io_timeout = std::chrono::milliseconds(io_timeout_ms);
   options.threads = threads;
   options.shutdown_grace = std::chrono::milliseconds(shutdown_grace_ms);
   options.host.cors.enabled = !no_cors;

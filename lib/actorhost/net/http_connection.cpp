@@ -162,8 +162,16 @@ asio::awaitable<void> http_connection::run() {
   close();
 }
 
+void http_connection::set_deadline(std::chrono::milliseconds d) {
+  deadline_ = clock::now() + d;
+  // A deadline later than the armed one is seen when the watchdog wakes; an earlier one
+  // (a request head started on an idle connection) wakes it now to re-arm.
+  if (deadline_ < armed_) timer_.cancel();
+}
+
 asio::awaitable<void> http_connection::watchdog() {
   for (;;) {
+    armed_ = deadline_;
     timer_.expires_at(deadline_);
     co_await timer_.async_wait(use_nothrow);
     if (!socket_.is_open()) co_return;

@@ -60,7 +60,7 @@ private:
   asio::awaitable<bool> stream_body(http::response res);
   asio::awaitable<void> watch_peer(bool& gone);
   http::request make_request();
-  void set_deadline(std::chrono::milliseconds d) { deadline_ = clock::now() + d; }
+  void set_deadline(std::chrono::milliseconds d);
   void clear_deadline() { deadline_ = clock::time_point::max(); }
 
   asio::ip::tcp::socket socket_;
@@ -75,6 +75,7 @@ private:
   std::size_t in_end_ = 0;
   std::string out_;
   clock::time_point deadline_ = clock::time_point::max();
+  clock::time_point armed_ = clock::time_point::max(); // when the watchdog wakes next
   bool idle_ = true;
   bool closing_ = false;
 };
