@@ -35,20 +35,6 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
-// True when the comma-separated list `value` holds `token` (case-insensitive).
-bool list_has_token(std::string_view value, std::string_view token) noexcept {
-  while (!value.empty()) {
-    auto comma = value.find(',');
-    auto item = value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (iequals(item, token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 } // namespace
 
 const std::error_category& http_category() noexcept {
@@ -110,6 +96,8 @@ struct http_parser::callbacks {
 
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
+    // Trailer fields are not merged into the head (RFC 9110 §6.5.1); they are only counted.
+    if (s.state_ == state::body) return s.add_head_bytes(n);
     if (s.in_value_ || s.head_.fields.empty()) {
       if (s.head_.fields.size() >= s.limits_.max_header_count) return s.fail(http_error::too_many_headers);
       s.head_.fields.emplace_back();
@@ -121,10 +109,8 @@ struct http_parser::callbacks {
 
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
+    if (s.state_ == state::body) return s.add_head_bytes(n);
     s.in_value_ = true;
-    // llhttp hands a folded value over with its CRLF: obs-fold is rejected (RFC 9112 §5.2).
-    if (std::memchr(at, '\n', n) != nullptr || std::memchr(at, '\r', n) != nullptr)
-      return s.fail(http_error::obs_fold);
     s.head_.fields.back().value.append(at, n);
     return s.add_head_bytes(n);
   }
@@ -201,6 +187,29 @@ int http_parser::fail(http_error e, std::string_view reason) {
   return -1;
 }
 
+bool http_parser::check_head_bytes(std::span<const char> bytes) {
+  // llhttp 8 drops the CRLF of a folded line before on_header_value, so obs-fold is found
+  // here: a line of the head that starts with SP or HTAB (RFC 9112 §5.2).
+  for (const char c : bytes) {
+    if (line_start_ && (c == ' ' || c == '\t')) {
+      fail(http_error::obs_fold);
+      return false;
+    }
+    line_start_ = c == '\n';
+  }
+  // Every byte counts against the limit, the whitespace llhttp skips included.
+  raw_head_bytes_ += bytes.size();
+  if (raw_head_bytes_ > limits_.max_head_bytes + 4) { // + the final CRLF CRLF
+    fail(http_error::headers_too_large);
+    return false;
+  }
+  if (state_ != state::idle && state_ != state::head) {
+    raw_head_bytes_ = 0;
+    line_start_ = false;
+  }
+  return true;
+}
+
 int http_parser::add_head_bytes(std::size_t n) {
   head_bytes_ += n;
   if (head_bytes_ > limits_.max_head_bytes) return fail(http_error::headers_too_large);
@@ -216,10 +225,15 @@ http_parser::result http_parser::feed(std::span<const char> data) {
   const state before = state_;
   if (data.empty() && before != state::body) return {0, event::need_more};
 
+  const bool head_bytes = before == state::idle || before == state::head;
   const llhttp_errno_t rc = llhttp_execute(p, data.data(), data.size());
   std::size_t consumed = data.size();
   if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE)
     consumed = static_cast<std::size_t>(llhttp_get_error_pos(p) - data.data());
+  // The parser pauses where the head ends, so what it consumed from an idle or head state
+  // is all head.
+  if (head_bytes && state_ != state::failed && !check_head_bytes(data.first(consumed)))
+    return {consumed, event::error};
 
   switch (rc) {
     case HPE_OK:

@@ -109,6 +109,7 @@ private:
 
   int fail(http_error e, std::string_view reason = {});
   int add_head_bytes(std::size_t n);
+  bool check_head_bytes(std::span<const char> bytes);
 
   struct llhttp_holder;
   std::unique_ptr<llhttp_holder> llhttp_;
@@ -117,6 +118,8 @@ private:
   std::string body_;
   std::size_t head_bytes_ = 0;
   std::uint64_t body_total_ = 0;
+  std::size_t raw_head_bytes_ = 0; // every byte of the head so far, as received
+  bool line_start_ = false;        // the last head byte was LF
   bool in_value_ = false;
   state state_ = state::idle;
   std::error_code error_;

@@ -1,5 +1,7 @@
 #include "actorhost/codec/uri.hpp"
 
+#include "actorhost/codec/utf8.hpp"
+
 namespace actorhost::codec {
 
 namespace {
@@ -49,7 +51,9 @@ std::optional<std::string> decode(std::string_view s, bool plus_is_space, bool s
 } // namespace
 
 std::optional<std::string> decode_component(std::string_view s) {
-  return decode(s, false, true);
+  auto out = decode(s, false, true);
+  if (out && !valid_utf8(*out)) return std::nullopt; // decodeURIComponent throws URIError
+  return out;
 }
 
 std::string encode_component(std::string_view s) {
@@ -84,7 +88,7 @@ query_params parse_query(std::string_view query) {
       const auto eq = pair.find('=');
       const auto name = pair.substr(0, eq);
       const auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-      params.emplace_back(*decode(name, true, false), *decode(value, true, false));
+      params.emplace_back(to_valid_utf8(*decode(name, true, false)), to_valid_utf8(*decode(value, true, false)));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

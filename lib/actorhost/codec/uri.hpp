@@ -1,8 +1,9 @@
 // uri: percent-decoding and -encoding, request-target splitting and query strings.
 //
-// decode_component() follows decodeURIComponent (no '+' rewriting, invalid escapes fail);
-// parse_query() follows URLSearchParams ('+' is a space, invalid escapes are kept as they
-// are), so an actor sees the same values a JavaScript handler would.
+// decode_component() follows decodeURIComponent (no '+' rewriting; invalid escapes and
+// escapes that do not form UTF-8 fail); parse_query() follows URLSearchParams ('+' is a
+// space, invalid escapes are kept as they are, ill-formed UTF-8 becomes U+FFFD), so an actor
+// sees the same values a JavaScript handler would.
 #pragma once
 
 #include <optional>

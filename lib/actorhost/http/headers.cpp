@@ -1,6 +1,7 @@
 #include "actorhost/http/headers.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace actorhost::http {
 
@@ -11,6 +12,28 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
            return lx == ly;
          });
 }
+
+bool valid_field_name(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    // tchar (RFC 9110 §5.6.2)
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_field_value(std::string_view value) noexcept {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+namespace {
+void check_field(std::string_view name, std::string_view value) {
+  if (!valid_field_name(name)) throw std::invalid_argument("invalid header name: " + std::string(name));
+  if (!valid_field_value(value)) throw std::invalid_argument("invalid value for header " + std::string(name));
+}
+} // namespace
 
 headers::headers(std::initializer_list<std::pair<std::string_view, std::string_view>> init) {
   fields_.reserve(init.size());
@@ -45,6 +68,7 @@ std::vector<std::string_view> headers::get_all(std::string_view name) const {
 }
 
 void headers::set(std::string_view name, std::string_view value) {
+  check_field(name, value);
   auto it = std::find_if(fields_.begin(), fields_.end(), [&](const field& f) { return iequals(f.name, name); });
   if (it == fields_.end()) {
     append(name, value);
@@ -56,6 +80,7 @@ void headers::set(std::string_view name, std::string_view value) {
 }
 
 void headers::append(std::string_view name, std::string_view value) {
+  check_field(name, value);
   fields_.push_back(field{std::string(name), std::string(value)});
 }
 

@@ -3,7 +3,9 @@
 //
 // Names keep the spelling they were given; lookups ignore ASCII case. get() joins repeated
 // fields with ", " as the W3C class does; first() returns the first value without copying,
-// which is what the host's own hot path uses.
+// which is what the host's own hot path uses. set() and append() refuse (with
+// std::invalid_argument, as the W3C class throws TypeError) a name that is not a token or a
+// value holding CR, LF or NUL, so a handler cannot split a response (RFC 9110 §5.5).
 #pragma once
 
 #include "actorhost/codec/http_parser.hpp"
@@ -17,6 +19,8 @@
 namespace actorhost::http {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
+bool valid_field_name(std::string_view name) noexcept;
+bool valid_field_value(std::string_view value) noexcept;
 
 using field = codec::header_field;
 

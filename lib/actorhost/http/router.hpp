@@ -4,7 +4,8 @@
 // Patterns are matched segment by segment against the URL's pathname: a literal matches
 // itself, `:name` matches one non-empty segment (percent-decoded into params), and a final
 // `*` matches the rest. Routes are tried in the order they were added; the first match wins.
-// No match answers 404 "Not Found", a path that matches with another method 405.
+// No match answers 404 "Not Found"; a path that matches only with other methods answers 405
+// with an Allow field listing them (RFC 9110 §15.5.6).
 #pragma once
 
 #include "actorhost/http/request.hpp"
@@ -67,7 +68,7 @@ public:
   // Routes `req`; the answer is the handler's, or 404/405.
   asio::awaitable<std::optional<response>> handle(Context ctx, request req) const {
     route_params params;
-    bool path_matched = false;
+    std::string allowed; // methods of routes whose path matched
     const std::string_view path = req.url().pathname();
     // HEAD is served by GET routes, as in Hono.
     const std::string_view method = req.method() == "HEAD" ? std::string_view("GET") : std::string_view(req.method());
@@ -75,12 +76,16 @@ public:
       params.clear();
       if (!r.pattern.match(path, params)) continue;
       if (!r.method.empty() && r.method != method) {
-        path_matched = true;
+        if (allowed.find(r.method) == std::string::npos) {
+          if (!allowed.empty()) allowed += ", ";
+          allowed += r.method;
+          if (r.method == "GET") allowed += ", HEAD";
+        }
         continue;
       }
       co_return co_await r.fn(std::move(ctx), std::move(req), std::move(params));
     }
-    if (path_matched) co_return response("Method Not Allowed", 405);
+    if (!allowed.empty()) co_return response("Method Not Allowed", 405, http::headers{{"Allow", allowed}});
     co_return response("Not Found", 404);
   }
 
