@@ -40,6 +40,17 @@ http_server::~http_server() = default;
 void http_server::start() {
   const auto address = asio::ip::make_address(options_.host);
   std::uint16_t port = options_.port;
+  {
+    // SO_REUSEPORT would let a second process join a port in use and take half its
+    // connections. A plain bind first fails if anything listens there already (and picks the
+    // port when 0 was asked for); once ours are bound, another process's plain bind fails too.
+    asio::ip::tcp::acceptor probe(slots_.front()->context);
+    asio::ip::tcp::endpoint endpoint(address, port);
+    probe.open(endpoint.protocol());
+    probe.set_option(asio::socket_base::reuse_address(true)); // TIME_WAIT is no obstacle; a listener is
+    probe.bind(endpoint);
+    port = probe.local_endpoint().port();
+  }
   for (auto& slot : slots_) {
     asio::ip::tcp::endpoint endpoint(address, port);
     auto& acceptor = slot->acceptor;
