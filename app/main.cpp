@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   int idle_timeout_ms = 60'000;
   int io_timeout_ms = 30'000;
   std::string cors_origins = "*";
+  bool relaxed = false;
+  int actor_idle_ms = 30'000;
+  std::size_t map_mib = 64;
   bool no_cors = false;
 
   cli.add_option("--host", host, "Address to listen on")->envname("ACTORHOST_HOST")->capture_default_str();
@@ -48,6 +51,13 @@ int main(int argc, char** argv) {
       ->envname("ACTORHOST_IDLE_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
   cli.add_option("--io-timeout", io_timeout_ms, "Milliseconds each body read or response write may take")
       ->envname("ACTORHOST_IO_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
+  cli.add_flag("--relaxed-durability", relaxed,
+               "Do not fsync each commit or hold replies for it (a crash may lose ~1 s of changes)")
+      ->envname("ACTORHOST_RELAXED_DURABILITY");
+  cli.add_option("--actor-idle-timeout", actor_idle_ms, "Milliseconds an idle actor stays in memory")
+      ->envname("ACTORHOST_ACTOR_IDLE_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
+  cli.add_option("--map-size", map_mib, "Initial LMDB map size in MiB (it grows as needed)")
+      ->envname("ACTORHOST_MAP_SIZE")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   cli.add_option("--cors-origins", cors_origins, "Allowed CORS origins: * or a comma-separated list")
       ->envname("ACTORHOST_CORS_ORIGINS")->capture_default_str();
   cli.add_flag("--no-cors", no_cors, "Answer no CORS preflight and add no CORS headers")->envname("ACTORHOST_NO_CORS");
@@ -68,6 +78,11 @@ int main(int argc, char** argv) {
   options.server.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
   options.server.io_timeout = std::chrono::milliseconds(io_timeout_ms);
   options.threads = threads;
+  options.data_dir = data_dir;
+  options.durable = !relaxed;
+  options.map_bytes = map_mib << 20;
+  options.actors.idle_timeout = std::chrono::milliseconds(actor_idle_ms);
+  options.actors.sweep_interval = std::min(std::chrono::milliseconds(1000), options.actors.idle_timeout / 2 + std::chrono::milliseconds(1));
   options.shutdown_grace = std::chrono::milliseconds(shutdown_grace_ms);
   options.host.cors.enabled = !no_cors;
   options.host.cors.allow_origins = cors_origins;
@@ -76,8 +91,6 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   };
   try {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
     return actorhost::run(reg, std::move(options));
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -85,6 +85,15 @@ public:
   }
   const asio::any_io_executor& executor() const noexcept { return inst_->executor(); }
 
+  // Commits the state now if it changed, and resumes once it is durable (c.saveState()).
+  // Throws actor_error internal_error when the commit fails.
+  asio::awaitable<void> save_state() {
+    inst_->mark_touched();
+    bool ok = true;
+    if (inst_->saver != nullptr) ok = co_await inst_->saver->save_now(*inst_);
+    if (!ok) throw errors::internal_error();
+  }
+
 private:
   typed_instance<State, Vars>* inst_;
   std::string auth_;
@@ -151,8 +160,19 @@ public:
       inst->state = spec_.create_state(input);
     }
     inst->mark_touched(); // a new state is always saved
-    if (spec_.create_vars) inst->vars.emplace(spec_.create_vars(context<State, Vars>(*inst, "null")));
-    else inst->vars.emplace();
+    make_vars(*inst);
+    return inst;
+  }
+
+  std::unique_ptr<instance_base> wake(std::string id, std::vector<std::string> key, std::string input_json,
+                                      std::string_view state_json, asio::any_io_executor executor) const override {
+    auto inst = std::make_unique<typed_instance<State, Vars>>(*this, std::move(id), std::move(key),
+                                                              std::move(input_json), std::move(executor));
+    rapidjson::Document doc;
+    doc.Parse(state_json.data(), state_json.size());
+    if (doc.HasParseError()) throw std::runtime_error("saved state of " + inst->id() + " is not JSON");
+    from_json(doc, inst->state);
+    make_vars(*inst);
     return inst;
   }
 
@@ -163,6 +183,11 @@ public:
   }
 
 private:
+  void make_vars(typed_instance<State, Vars>& inst) const {
+    if (spec_.create_vars) inst.vars.emplace(spec_.create_vars(context<State, Vars>(inst, "null")));
+    else inst.vars.emplace();
+  }
+
   actor<State, Vars> spec_;
 };
 

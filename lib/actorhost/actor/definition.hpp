@@ -50,6 +50,11 @@ public:
   virtual std::unique_ptr<instance_base> instantiate(std::string id, std::vector<std::string> key,
                                                      std::string input_json, asio::any_io_executor executor) const = 0;
 
+  // Wakes an instance saved earlier: its state from JSON, then createVars. Throws when the
+  // saved state cannot be read.
+  virtual std::unique_ptr<instance_base> wake(std::string id, std::vector<std::string> key, std::string input_json,
+                                              std::string_view state_json, asio::any_io_executor executor) const = 0;
+
   // Runs onFetch on `inst` (on its home worker).
   virtual asio::awaitable<std::optional<http::response>> fetch(instance_base& inst, http::request req,
                                                                std::string auth_json) const = 0;

@@ -5,12 +5,16 @@
 #include "actorhost/codec/http_parser.hpp"
 
 #include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 namespace actorhost {
 
 namespace {
+
+using clock = std::chrono::steady_clock;
 
 // Runs `task` on `ex` and resumes the caller on its own executor; inline when already there.
 // (Not a coroutine itself: the caller awaits the task or the hop directly.)
@@ -20,47 +24,153 @@ asio::awaitable<T> run_on(const Executor& ex, asio::awaitable<T> task) {
   return asio::co_spawn(ex, std::move(task), asio::use_awaitable);
 }
 
-// A streamed body's producer touches the actor, so it runs on the actor's home worker.
-asio::awaitable<void> produce_on(asio::any_io_executor ex, http::body_producer producer, http::body_writer writer) {
-  co_await asio::co_spawn(ex, producer(std::move(writer)), asio::use_awaitable);
+// Keeps an instance counted as busy (it will not sleep) while a handler or stream runs.
+class busy_guard {
+public:
+  explicit busy_guard(std::shared_ptr<instance_base> inst) : inst_(std::move(inst)) { ++inst_->in_flight; }
+  ~busy_guard() {
+    --inst_->in_flight;
+    inst_->last_active = clock::now();
+  }
+  busy_guard(const busy_guard&) = delete;
+  busy_guard& operator=(const busy_guard&) = delete;
+
+private:
+  std::shared_ptr<instance_base> inst_;
+};
+
+// A streamed body's producer touches the actor, so it runs on the actor's home worker, and
+// the actor stays awake until it ends.
+asio::awaitable<void> produce_on(std::shared_ptr<instance_base> inst, http::body_producer producer,
+                                 http::body_writer writer) {
+  busy_guard busy(inst);
+  co_await asio::co_spawn(inst->executor(), producer(std::move(writer)), asio::use_awaitable);
 }
 
 } // namespace
 
-scheduler::scheduler(const registry& reg, net::worker_pool& pool) : registry_(reg) {
-  for (std::size_t i = 0; i < pool.size(); ++i) {
-    shards_.push_back(std::make_unique<shard>(pool.at(i).executor()));
-  }
+scheduler::scheduler(const registry& reg, net::worker_pool& pool, store::lmdb_store* store,
+                     store::group_committer* committer, scheduler_options options)
+    : registry_(reg), store_(store), committer_(committer), options_(options) {
+  for (std::size_t i = 0; i < pool.size(); ++i) shards_.push_back(std::make_unique<shard>(pool.at(i).executor()));
 }
 
 scheduler::~scheduler() = default;
+
+void scheduler::start(net::task_group& tasks) {
+  for (auto& s : shards_) tasks.spawn(s->executor, sweep_loop(*s), "actor sweeper");
+}
+
+std::size_t scheduler::awake() const noexcept {
+  std::size_t n = 0;
+  for (const auto& s : shards_) n += s->lru.size();
+  return n;
+}
 
 scheduler::shard& scheduler::home_of(std::string_view id) noexcept {
   return *shards_[actor_id_hash(id) % shards_.size()];
 }
 
-std::variant<instance_base*, actor_error> scheduler::locate(shard& s, const target& t) {
+void scheduler::adopt(shard& s, std::shared_ptr<instance_base> inst) {
+  inst->saver = this;
+  inst->last_active = clock::now();
+  s.lru.push_front(inst.get());
+  inst->lru = s.lru.begin();
+  s.instances[actor_id_hash(inst->id())] = std::move(inst);
+}
+
+void scheduler::touch(shard& s, instance_base& inst) {
+  inst.last_active = clock::now();
+  if (inst.lru != s.lru.begin()) s.lru.splice(s.lru.begin(), s.lru, inst.lru);
+}
+
+void scheduler::evict(shard& s, instance_base& inst) {
+  const auto it = s.instances.find(actor_id_hash(inst.id()));
+  if (it == s.instances.end() || it->second.get() != &inst) return;
+  s.lru.erase(inst.lru);
+  s.instances.erase(it); // in-flight work keeps the object alive until it ends
+}
+
+std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::locate(shard& s, const target& t) {
   const actor_query& q = *t.query;
-  const auto key = actor_id_hash(q.id);
-  const auto it = s.instances.find(key);
+  const auto it = s.instances.find(actor_id_hash(q.id));
   if (it != s.instances.end()) {
     if (q.kind == query_kind::create) return errors::actor_already_exists(q.name + " " + q.id);
     if (!q.name.empty() && it->second->name() != q.name) return errors::actor_not_found(q.id);
-    return it->second.get();
+    touch(s, *it->second);
+    return it->second;
   }
-  if (q.kind == query_kind::get_for_id || q.kind == query_kind::get_for_key)
-    return errors::actor_not_found(q.kind == query_kind::get_for_id ? q.id : q.name + " " + q.id);
+  return wake(s, t);
+}
+
+std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::wake(shard& s, const target& t) {
+  const actor_query& q = *t.query;
+  const auto key = actor_id_hash(q.id);
+  std::unique_ptr<instance_base> inst;
   try {
-    auto inst = t.def->instantiate(q.id, q.key, q.input_json, s.executor);
-    auto* raw = inst.get();
-    s.instances.emplace(key, std::move(inst));
-    return raw;
+    if (auto rec = store_ != nullptr ? store_->load(key) : std::nullopt) {
+      if (q.kind == query_kind::create) return errors::actor_already_exists(q.name + " " + q.id);
+      if (!q.name.empty() && rec->name != q.name) return errors::actor_not_found(q.id);
+      const definition* def = t.def != nullptr ? t.def : registry_.find(rec->name);
+      if (def == nullptr) return errors::actor_not_found(rec->name);
+      inst = def->wake(q.id, std::move(rec->key), std::move(rec->input_json), rec->state_json, s.executor);
+      inst->saved_state = std::move(rec->state_json);
+      inst->saved_meta = true;
+    } else {
+      if (q.kind == query_kind::get_for_id || q.kind == query_kind::get_for_key)
+        return errors::actor_not_found(q.kind == query_kind::get_for_id ? q.id : q.name + " " + q.id);
+      inst = t.def->instantiate(q.id, q.key, q.input_json, s.executor); // touched: saved after the handler
+    }
   } catch (const actor_error& e) {
     return e;
   } catch (const std::exception& e) {
-    spdlog::error("createState of {} failed: {}", q.name, e.what());
+    spdlog::error("waking or creating {} {} failed: {}", q.name, q.id, e.what());
     return errors::internal_error();
   }
+  std::shared_ptr<instance_base> shared = std::move(inst);
+  adopt(s, shared);
+  return shared;
+}
+
+void scheduler::save(shard& s, instance_base& inst) {
+  if (!inst.touched() || inst.broken) return;
+  inst.clear_touched();
+  std::string bytes = inst.encode_state();
+  if (bytes == inst.saved_state && inst.saved_meta) return; // unchanged: nothing to write
+  if (committer_ == nullptr) {
+    inst.saved_state = std::move(bytes);
+    inst.saved_meta = true;
+    return;
+  }
+  store::actor_write w;
+  w.id = actor_id_hash(inst.id());
+  if (!inst.saved_meta) w.meta_json = store::encode_meta(inst.name(), inst.key(), inst.input_json());
+  w.state_json = bytes;
+  inst.saved_state = std::move(bytes);
+  inst.saved_meta = true;
+  const auto ticket = inst.gate().begin_write();
+  committer_->submit(std::move(w), [ex = s.executor, self = inst.shared_from_this(), ticket](std::error_code ec) {
+    asio::post(ex, [self, ticket, ok = !ec] { self->gate().complete(ticket, ok); });
+  });
+}
+
+asio::awaitable<bool> scheduler::pass_gate(shard& s, std::shared_ptr<instance_base> inst) {
+  bool ok = !inst->gate().failed();
+  if (ok && options_.hold_replies && !inst->gate().idle()) ok = co_await inst->gate().wait();
+  if (!ok && !inst->broken) {
+    // Nothing the failed commit held may be shown: drop the instance; the next request wakes
+    // it from what the store holds.
+    spdlog::warn("resetting {} {} after a failed commit", inst->name(), inst->id());
+    inst->broken = true;
+    evict(s, *inst);
+  }
+  co_return ok;
+}
+
+asio::awaitable<bool> scheduler::save_now(instance_base& inst) {
+  auto& s = home_of(inst.id());
+  save(s, inst);
+  co_return co_await pass_gate(s, inst.shared_from_this());
 }
 
 asio::awaitable<http::response> scheduler::fetch(target t, http::request req, std::string auth_json) {
@@ -71,30 +181,34 @@ asio::awaitable<http::response> scheduler::fetch(target t, http::request req, st
 asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::request req, std::string auth_json) {
   auto located = locate(s, t);
   if (auto* err = std::get_if<actor_error>(&located)) co_return error_response(*err);
-  instance_base& inst = *std::get<instance_base*>(located);
-  const definition& def = inst.def();
+  auto inst = std::get<std::shared_ptr<instance_base>>(std::move(located));
+  const definition& def = inst->def();
   if (!def.has_fetch()) co_return error_response(errors::fetch_handler_not_defined());
 
+  busy_guard busy(inst);
   std::optional<http::response> res;
+  std::optional<actor_error> failure;
   try {
-    res = co_await def.fetch(inst, std::move(req), std::move(auth_json));
+    res = co_await def.fetch(*inst, std::move(req), std::move(auth_json));
   } catch (const actor_error& e) {
-    co_return error_response(e);
+    failure = e;
   } catch (const std::system_error& e) {
     // A streamed body that broke off while the handler read it.
-    if (e.code() == codec::http_error::body_too_large) co_return error_response(errors::payload_too_large());
-    spdlog::warn("onFetch of {} ({}) failed: {}", def.name(), inst.id(), e.what());
-    co_return error_response(errors::internal_error());
+    if (e.code() == codec::http_error::body_too_large) failure = errors::payload_too_large();
+    else failure = errors::internal_error();
+    spdlog::warn("onFetch of {} ({}) failed: {}", def.name(), inst->id(), e.what());
   } catch (const std::exception& e) {
-    spdlog::error("onFetch of {} ({}) threw: {}", def.name(), inst.id(), e.what());
-    co_return error_response(errors::internal_error());
+    spdlog::error("onFetch of {} ({}) threw: {}", def.name(), inst->id(), e.what());
+    failure = errors::internal_error();
   }
+  // The output gate: what the handler changed is durable before any reply leaves.
+  save(s, *inst);
+  if (!co_await pass_gate(s, inst)) co_return error_response(errors::internal_error());
+  if (failure) co_return error_response(*failure);
   if (!res) co_return error_response(errors::invalid_fetch_response());
-  // State is kept in memory here; durable commits hook in at this point.
-  inst.clear_touched();
   if (res->streaming()) {
     auto& producer = res->producer();
-    producer = [ex = s.executor, p = std::move(producer)](http::body_writer w) { return produce_on(ex, p, std::move(w)); };
+    producer = [inst, p = std::move(producer)](http::body_writer w) { return produce_on(inst, p, std::move(w)); };
   }
   co_return std::move(*res);
 }
@@ -107,8 +221,11 @@ asio::awaitable<std::variant<std::string, actor_error>> scheduler::resolve(targe
 asio::awaitable<std::variant<std::string, actor_error>> scheduler::resolve_on(shard& s, target t) {
   auto located = locate(s, t);
   if (auto* err = std::get_if<actor_error>(&located)) co_return std::move(*err);
-  std::get<instance_base*>(located)->clear_touched();
-  co_return std::get<instance_base*>(located)->id();
+  auto inst = std::get<std::shared_ptr<instance_base>>(std::move(located));
+  busy_guard busy(inst);
+  save(s, *inst); // a newly created actor exists once it is durable
+  if (!co_await pass_gate(s, inst)) co_return errors::internal_error();
+  co_return inst->id();
 }
 
 asio::awaitable<std::optional<std::string>> scheduler::name_of(std::string id) {
@@ -119,8 +236,52 @@ asio::awaitable<std::optional<std::string>> scheduler::name_of(std::string id) {
 
 asio::awaitable<std::optional<std::string>> scheduler::name_on(shard& s, std::string id) {
   const auto it = s.instances.find(actor_id_hash(id));
-  if (it == s.instances.end()) co_return std::nullopt;
-  co_return std::string(it->second->name());
+  if (it != s.instances.end()) co_return std::string(it->second->name());
+  if (store_ == nullptr) co_return std::nullopt;
+  co_return store_->name_of(actor_id_hash(id));
+}
+
+void scheduler::sweep(shard& s) {
+  const auto now = clock::now();
+  const bool over = s.lru.size() > options_.max_awake_per_worker;
+  std::size_t excess = over ? s.lru.size() - options_.max_awake_per_worker : 0;
+  // Oldest first, so that eviction for capacity takes the least recently used.
+  for (auto it = s.lru.end(); it != s.lru.begin();) {
+    instance_base& inst = **--it;
+    if (inst.touched() && inst.in_flight == 0) save(s, inst); // changed outside a handler
+    const bool idle = inst.in_flight == 0 && !inst.touched() && inst.gate().idle();
+    if (!idle) continue;
+    if (excess > 0 || now - inst.last_active >= options_.idle_timeout) {
+      auto next = std::next(it);
+      evict(s, inst);
+      it = next;
+      if (excess > 0) --excess;
+    }
+  }
+}
+
+asio::awaitable<void> scheduler::sweep_loop(shard& s) {
+  while (!s.stopping) {
+    s.sweep_timer.expires_after(options_.sweep_interval);
+    co_await s.sweep_timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (s.stopping) break;
+    sweep(s);
+  }
+}
+
+asio::awaitable<void> scheduler::shutdown_on(shard& s) {
+  s.stopping = true;
+  s.sweep_timer.cancel();
+  std::vector<std::shared_ptr<instance_base>> pending;
+  for (auto* inst : s.lru) {
+    save(s, *inst);
+    if (!inst->gate().idle()) pending.push_back(inst->shared_from_this());
+  }
+  for (auto& inst : pending) co_await inst->gate().wait();
+}
+
+asio::awaitable<void> scheduler::shutdown() {
+  for (auto& s : shards_) co_await run_on(s->executor, shutdown_on(*s));
 }
 
 } // namespace actorhost

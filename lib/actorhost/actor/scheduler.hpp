@@ -1,11 +1,19 @@
-// scheduler: where each actor instance lives and how a call reaches it.
+// scheduler: where each actor instance lives, how a call reaches it, and when its state is
+// saved and it sleeps.
 //
 // Every instance has a home worker, chosen from its id (id hash mod worker count), and lives
-// in that worker's shard table. All access to an instance, from creation through every
-// handler, happens on its home worker's thread: that makes it a strand without a lock, and
-// makes "one instance per key" trivial, because concurrent first requests for one key all
-// queue on the same thread and the first one creates it. A call from a connection on another
+// in that worker's shard. All access to an instance, from creation through every handler,
+// happens on its home worker's thread: that makes it a strand without a lock, and makes "one
+// instance per key" trivial, because concurrent first requests for one key all queue on the
+// same thread and the first one creates (or wakes) it. A call from a connection on another
 // worker hops there and back (two posts); a call on the home worker runs inline.
+//
+// Durability (SPEC §5): after each onFetch the state is encoded and, if its bytes changed,
+// committed through the group committer; the reply leaves only when the output gate says
+// every write before it is durable. A failed commit turns the reply into 500 and resets the
+// actor (it is dropped from memory and woken again from the store). Each shard sweeps its
+// actors periodically: state changed outside a handler is committed, and actors idle for
+// `idle_timeout` (nothing in flight, nothing unsaved) go to sleep.
 #pragma once
 
 #include "actorhost/actor/errors.hpp"
@@ -14,11 +22,17 @@
 #include "actorhost/actor/registry.hpp"
 #include "actorhost/http/request.hpp"
 #include "actorhost/http/response.hpp"
+#include "actorhost/net/task_group.hpp"
 #include "actorhost/net/worker_pool.hpp"
+#include "actorhost/store/group_committer.hpp"
+#include "actorhost/store/lmdb_store.hpp"
 
 #include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,38 +49,74 @@ struct target {
   const definition* def = nullptr; // null for getForId until located
 };
 
-class scheduler {
+struct scheduler_options {
+  // An actor with nothing in flight sleeps after this long without a request.
+  std::chrono::milliseconds idle_timeout{30'000};
+  // How often each shard commits changes made outside handlers and puts idle actors to sleep.
+  std::chrono::milliseconds sweep_interval{1'000};
+  // Awake actors per worker beyond which idle ones sleep at once, oldest first.
+  std::size_t max_awake_per_worker = 1'000'000;
+  // Hold replies until their state is durable (off only in the relaxed mode).
+  bool hold_replies = true;
+};
+
+class scheduler final : public state_saver {
 public:
-  scheduler(const registry& reg, net::worker_pool& pool);
-  ~scheduler();
+  // Without a store and committer, state lives in memory only.
+  scheduler(const registry& reg, net::worker_pool& pool, store::lmdb_store* store = nullptr,
+            store::group_committer* committer = nullptr, scheduler_options options = {});
+  ~scheduler() override;
 
-  // Locates (creating if the query says so) and runs onFetch; errors become error responses.
+  // Starts each shard's sweeper in `tasks`.
+  void start(net::task_group& tasks);
+  // Commits every unsaved change, waits until durable, and stops the sweepers.
+  asio::awaitable<void> shutdown();
+
+  // Locates (creating or waking if the query says so) and runs onFetch.
   asio::awaitable<http::response> fetch(target t, http::request req, std::string auth_json);
-
-  // Locates (creating if the query says so) and returns the actor's id.
+  // Locates (creating or waking if the query says so) and returns the actor's id.
   asio::awaitable<std::variant<std::string, actor_error>> resolve(target t);
-
-  // The class name of the actor with this id, if it exists.
+  // The class name of the actor with this id, if it exists (awake or asleep).
   asio::awaitable<std::optional<std::string>> name_of(std::string id);
 
+  asio::awaitable<bool> save_now(instance_base& inst) override;
+
   std::size_t shard_count() const noexcept { return shards_.size(); }
+  // Awake actors over all shards (approximate while workers run).
+  std::size_t awake() const noexcept;
 
 private:
   struct shard {
-    explicit shard(asio::io_context::executor_type ex) : executor(std::move(ex)) {}
+    explicit shard(asio::io_context::executor_type ex) : executor(ex), sweep_timer(ex) {}
     asio::io_context::executor_type executor;
-    std::unordered_map<std::uint64_t, std::unique_ptr<instance_base>> instances;
+    std::unordered_map<std::uint64_t, std::shared_ptr<instance_base>> instances;
+    std::list<instance_base*> lru; // most recently used first
+    asio::steady_timer sweep_timer;
+    bool stopping = false;
   };
 
   shard& home_of(std::string_view id) noexcept;
-  // On the home worker: find or create as the query says.
-  std::variant<instance_base*, actor_error> locate(shard& s, const target& t);
+  std::variant<std::shared_ptr<instance_base>, actor_error> locate(shard& s, const target& t);
+  std::variant<std::shared_ptr<instance_base>, actor_error> wake(shard& s, const target& t);
+  void adopt(shard& s, std::shared_ptr<instance_base> inst);
+  void touch(shard& s, instance_base& inst);
+  void evict(shard& s, instance_base& inst);
+  // Starts a commit when the state changed since the last one.
+  void save(shard& s, instance_base& inst);
+  // Waits for the gate; on failure resets the instance. False when the reply must not leave.
+  asio::awaitable<bool> pass_gate(shard& s, std::shared_ptr<instance_base> inst);
 
   asio::awaitable<http::response> fetch_on(shard& s, target t, http::request req, std::string auth_json);
   asio::awaitable<std::variant<std::string, actor_error>> resolve_on(shard& s, target t);
   asio::awaitable<std::optional<std::string>> name_on(shard& s, std::string id);
+  asio::awaitable<void> sweep_loop(shard& s);
+  void sweep(shard& s);
+  asio::awaitable<void> shutdown_on(shard& s);
 
   const registry& registry_;
+  store::lmdb_store* store_;
+  store::group_committer* committer_;
+  scheduler_options options_;
   std::vector<std::unique_ptr<shard>> shards_;
 };
 

@@ -3,7 +3,10 @@
 #include "actorhost/actor/scheduler.hpp"
 #include "actorhost/net/http_server.hpp"
 #include "actorhost/net/worker_pool.hpp"
+#include "actorhost/store/group_committer.hpp"
+#include "actorhost/store/lmdb_store.hpp"
 
+#include <asio/co_spawn.hpp>
 #include <asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
@@ -12,25 +15,46 @@
 
 namespace actorhost {
 
+namespace {
+
+// After the server has drained: commit what is unsaved, then let the workers go.
+asio::awaitable<void> finish(scheduler& sched, net::worker_pool& pool) {
+  co_await sched.shutdown();
+  pool.stop();
+}
+
+} // namespace
+
 int run(const registry& reg, run_options options) {
+  store::lmdb_store store({options.data_dir, options.map_bytes, options.max_map_bytes, options.durable});
+  store::group_committer committer(store);
   net::worker_pool pool(options.threads);
-  scheduler sched(reg, pool);
+  options.actors.hold_replies = options.durable;
+  scheduler sched(reg, pool, &store, &committer, options.actors);
   host front(reg, sched, pool, options.host);
   net::http_server server(pool, front, options.server);
   server.start();
+  net::task_group background;
+  sched.start(background);
 
   std::signal(SIGPIPE, SIG_IGN);
   asio::signal_set signals(pool.at(0).context(), SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("signal {}: shutting down (grace {} ms)", signo, options.shutdown_grace.count());
-    server.shutdown(options.shutdown_grace, [&pool] { pool.stop(); });
+    server.shutdown(options.shutdown_grace, [&] {
+      asio::co_spawn(pool.at(0).executor(), finish(sched, pool), [&pool](std::exception_ptr e) {
+        if (e) net::log_task_failure("shutdown", e);
+        pool.stop();
+      });
+    });
   });
 
-  spdlog::info("actorhost listening on http://{}:{} with {} worker thread(s)", options.server.host, server.port(),
-               pool.size());
+  spdlog::info("actorhost listening on http://{}:{} with {} worker thread(s), data in {} ({})", options.server.host,
+               server.port(), pool.size(), options.data_dir.string(), options.durable ? "durable" : "relaxed");
   if (options.on_listening) options.on_listening(server.port());
   pool.run();
+  committer.stop();
   if (server.live_connections() > 0) {
     // A handler never finished within the grace period: its frames still point at the server,
     // so leave without unwinding them.

@@ -6,16 +6,19 @@
 //     return actorhost::run(reg, {});
 //   }
 //
-// On SIGINT/SIGTERM the host stops accepting, lets requests in flight finish within
-// `shutdown_grace`, and run() returns 0.
+// State lives in an LMDB environment in `data_dir` (one host per directory). On SIGINT or
+// SIGTERM the host stops accepting, lets requests in flight finish within `shutdown_grace`,
+// commits every unsaved change, and run() returns 0.
 #pragma once
 
 #include "actorhost/actor/registry.hpp"
+#include "actorhost/actor/scheduler.hpp"
 #include "actorhost/host/host.hpp"
 #include "actorhost/net/server_options.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 
 namespace actorhost {
@@ -24,6 +27,13 @@ struct run_options {
   net::server_options server;
   host_options host;
   unsigned threads = 0; // 0: one per hardware thread
+  std::filesystem::path data_dir = "data";
+  // false is the relaxed mode: no fsync per commit group and replies are not held (state is
+  // synced to disk once a second, so a crash can lose the last second of changes).
+  bool durable = true;
+  std::size_t map_bytes = std::size_t{64} << 20;
+  std::size_t max_map_bytes = std::size_t{1} << 40;
+  scheduler_options actors;
   std::chrono::milliseconds shutdown_grace{10'000};
   // Called once the port is bound, with the port (handy with port 0).
   std::function<void(std::uint16_t port)> on_listening;

@@ -1,0 +1,51 @@
+// output_gate: holds an actor's replies until the state they may reveal is durable.
+//
+// Invariant: a reply leaves the actor only after every state write the actor began before
+// that reply is committed (Cloudflare Durable Objects' output gate). Each commit the
+// scheduler starts takes a ticket (begin_write); the committer's outcome comes back through
+// complete(); wait() resumes once every ticket issued before it was called is durable, and
+// says whether all of them succeeded. A reply that changed nothing still waits for earlier
+// writes, because it may show their effects. The gate lives on the actor's home worker and is
+// only touched there.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <list>
+
+namespace actorhost {
+
+class output_gate {
+public:
+  explicit output_gate(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  // A write is starting: its ticket.
+  std::uint64_t begin_write() noexcept { return ++issued_; }
+  // Writes up to `ticket` are durable (ok) or lost (!ok). Completions arrive in ticket order.
+  void complete(std::uint64_t ticket, bool ok);
+  // Resumes when every write begun so far has completed; false if any of them failed since
+  // the last reset().
+  asio::awaitable<bool> wait();
+
+  bool idle() const noexcept { return durable_ >= issued_; }
+  bool failed() const noexcept { return failed_; }
+  std::uint64_t issued() const noexcept { return issued_; }
+  std::uint64_t completed() const noexcept { return durable_; }
+
+private:
+  struct waiter {
+    std::uint64_t ticket;
+    asio::steady_timer* timer;
+  };
+
+  asio::any_io_executor executor_;
+  std::uint64_t issued_ = 0;
+  std::uint64_t durable_ = 0;
+  bool failed_ = false;
+  std::list<waiter> waiters_;
+};
+
+} // namespace actorhost

@@ -1,0 +1,88 @@
+// lmdb_store: actor records in one LMDB environment per data directory.
+//
+// Two tables are keyed by the actor id's 8 bytes (big-endian): `meta` holds
+// {"name","key","input"}, written once when the actor is created, and `state` holds the state
+// JSON of the last commit. Writes come only from the group committer, in batches of one
+// transaction each; reads (waking an actor) come from any worker, each in its own read-only
+// transaction. The map grows before it fills: a batch that would take the map past 3/4 full
+// doubles it first, up to max_map_bytes. Growing waits for readers to leave (a shared
+// mutex that only waking actors take). A second process on the same directory is refused:
+// the store holds an exclusive flock on `actorhost.lock` for as long as it is open.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace actorhost::store {
+
+const std::error_category& lmdb_category() noexcept;
+// An LMDB return code as an error_code (system errors keep their errno).
+std::error_code lmdb_error(int rc) noexcept;
+
+struct store_options {
+  std::filesystem::path dir;
+  std::size_t map_bytes = std::size_t{64} << 20;
+  std::size_t max_map_bytes = std::size_t{1} << 40;
+  // false: no fsync per commit (MDB_NOSYNC); durability then rests on sync().
+  bool durable = true;
+};
+
+struct actor_record {
+  std::string name;
+  std::vector<std::string> key;
+  std::string input_json; // empty when the actor was created without input
+  std::string state_json;
+};
+
+struct actor_write {
+  std::uint64_t id = 0;
+  std::string meta_json; // set only with the actor's first write
+  std::string state_json;
+};
+
+// The meta value of a new actor.
+std::string encode_meta(std::string_view name, std::span<const std::string> key, std::string_view input_json);
+
+class lmdb_store {
+public:
+  // Opens (creating) the environment; throws std::system_error with a message that names the
+  // directory, e.g. when another process holds it.
+  explicit lmdb_store(store_options options);
+  ~lmdb_store();
+  lmdb_store(const lmdb_store&) = delete;
+  lmdb_store& operator=(const lmdb_store&) = delete;
+
+  std::optional<actor_record> load(std::uint64_t id) const;
+  bool exists(std::uint64_t id) const;
+  std::optional<std::string> name_of(std::uint64_t id) const;
+
+  // Writes the batch in one transaction (one fsync when durable); all or nothing.
+  std::error_code write(std::span<const actor_write> batch);
+  // Flushes to disk (for the relaxed mode).
+  std::error_code sync();
+
+  std::size_t map_bytes() const noexcept;
+  std::uint64_t actor_count() const;
+  bool durable() const noexcept { return options_.durable; }
+  const std::filesystem::path& dir() const noexcept { return options_.dir; }
+
+private:
+  struct env;
+  std::error_code grow_if_needed(std::size_t incoming_bytes);
+  std::error_code grow();
+
+  store_options options_;
+  std::unique_ptr<env> env_;
+  mutable std::shared_mutex resize_; // readers shared, map growth exclusive
+  int lock_fd_ = -1;
+};
+
+} // namespace actorhost::store
