@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   bool relaxed = false;
   int actor_idle_ms = 30'000;
   std::size_t map_mib = 64;
+  std::size_t max_map_mib = std::size_t{1} << 20;
   bool no_cors = false;
 
   cli.add_option("--host", host, "Address to listen on")->envname("ACTORHOST_HOST")->capture_default_str();
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
       ->envname("ACTORHOST_ACTOR_IDLE_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
   cli.add_option("--map-size", map_mib, "Initial LMDB map size in MiB (it grows as needed)")
       ->envname("ACTORHOST_MAP_SIZE")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cli.add_option("--max-map-size", max_map_mib, "Largest the LMDB map may grow to, in MiB (commits fail beyond)")
+      ->envname("ACTORHOST_MAX_MAP_SIZE")->check(CLI::Range(1, 1 << 30))->capture_default_str();
   cli.add_option("--cors-origins", cors_origins, "Allowed CORS origins: * or a comma-separated list")
       ->envname("ACTORHOST_CORS_ORIGINS")->capture_default_str();
   cli.add_flag("--no-cors", no_cors, "Answer no CORS preflight and add no CORS headers")->envname("ACTORHOST_NO_CORS");
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir;
   options.durable = !relaxed;
   options.map_bytes = map_mib << 20;
+  options.max_map_bytes = std::max(max_map_mib, map_mib) << 20;
   options.actors.idle_timeout = std::chrono::milliseconds(actor_idle_ms);
   options.actors.sweep_interval = std::min(std::chrono::milliseconds(1000), options.actors.idle_timeout / 2 + std::chrono::milliseconds(1));
   options.shutdown_grace = std::chrono::milliseconds(shutdown_grace_ms);

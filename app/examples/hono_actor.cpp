@@ -170,7 +170,7 @@ hono_vars build_router(hono_context) {
 }
 
 asio::awaitable<std::optional<response>> on_fetch(hono_context ctx, request req) {
-  ++ctx.state().request_count;
+  ++ctx.state(actorhost::allow_unconfirmed).request_count;
   co_return co_await ctx.vars().app.handle(ctx, std::move(req));
 }
 

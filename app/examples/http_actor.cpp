@@ -4,9 +4,11 @@
 //   POST /api/echo           the body back, byte for byte, with the request's Content-Type
 //   GET  /api/stats, /state  {"requestCount":n}
 //   ANY  /api/request        the request as the handler saw it
+//   POST /api/increment      {"count":n}: a durable counter, committed before the reply
 //   GET  /api/events?count=n Server-Sent Events: n events, `interval` ms apart
 //   anything else            404 Not Found
-// Every request counts in the state.
+// Every request counts in the state's requestCount, a statistic saved without holding the
+// reply (allow_unconfirmed); /api/increment's count is held until it is durable.
 #include "examples.hpp"
 #include "request_json.hpp"
 
@@ -45,7 +47,7 @@ asio::awaitable<void> send_events(asio::any_io_executor ex, int count, int inter
 }
 
 asio::awaitable<std::optional<response>> on_fetch(http_context ctx, request req) {
-  const auto count = ++ctx.state().request_count;
+  const auto count = ++ctx.state(actorhost::allow_unconfirmed).request_count;
   const std::string_view path = req.url().pathname();
   const std::string& method = req.method();
   const bool get = method == "GET" || method == "HEAD";
@@ -61,6 +63,8 @@ asio::awaitable<std::optional<response>> on_fetch(http_context ctx, request req)
   }
   if ((path == "/api/stats" || path == "/api/state") && get) co_return response::json(request_count_json(count));
   if (path == "/api/request") co_return response::json(describe_request(req));
+  if (path == "/api/increment" && method == "POST")
+    co_return response::json(R"({"count":)" + std::to_string(++ctx.state().count) + "}");
   if (path == "/api/events" && get) {
     const int n = int_param(req, "count", 3, 1000);
     const int interval = int_param(req, "interval", 0, 10'000);

@@ -41,11 +41,15 @@ void to_json(actorhost::json_writer& w, const request_count_state& s) {
   w.StartObject();
   w.Key("requestCount");
   w.Int64(s.request_count);
+  w.Key("count");
+  w.Int64(s.count);
   w.EndObject();
 }
 
 void from_json(const rapidjson::Value& v, request_count_state& s) {
-  if (v.IsObject() && v.HasMember("requestCount") && v["requestCount"].IsInt64()) s.request_count = v["requestCount"].GetInt64();
+  if (!v.IsObject()) return;
+  if (v.HasMember("requestCount") && v["requestCount"].IsInt64()) s.request_count = v["requestCount"].GetInt64();
+  if (v.HasMember("count") && v["count"].IsInt64()) s.count = v["count"].GetInt64();
 }
 
 std::string request_count_json(std::int64_t n) { return R"({"requestCount":)" + std::to_string(n) + "}"; }

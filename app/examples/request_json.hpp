@@ -13,7 +13,8 @@ namespace examples {
 std::string describe_request(const actorhost::http::request& req);
 
 struct request_count_state {
-  std::int64_t request_count = 0;
+  std::int64_t request_count = 0; // a statistic: saved within a second, replies do not wait
+  std::int64_t count = 0;         // POST /api/increment: durable before the reply
 };
 void to_json(actorhost::json_writer& w, const request_count_state& s);
 void from_json(const rapidjson::Value& v, request_count_state& s);

@@ -15,8 +15,11 @@
 //   };
 //
 // A context is a small handle, passed by value, onto one instance plus the caller's auth
-// data. state() hands out the state for writing and marks it touched (so it is saved after the
-// handler); read_state() is for reading. Handlers are coroutines that run on the actor's home
+// data. state() hands out the state for writing and marks it touched: it is committed after
+// the handler and the reply waits until it is durable (the output gate). state(
+// allow_unconfirmed) is for changes no reply needs to wait for (counters, statistics, as
+// Durable Objects' allowUnconfirmed): the periodic flush saves them within a second, so a crash
+// can lose that last second of them. read_state() is for reading. Handlers are coroutines that run on the actor's home
 // worker and interleave only at co_await.
 #pragma once
 
@@ -60,6 +63,11 @@ concept durable_state = std::default_initializable<S> && requires(json_writer& w
 template <durable_state State, class Vars>
 class typed_instance;
 
+struct allow_unconfirmed_t {
+  explicit allow_unconfirmed_t() = default;
+};
+inline constexpr allow_unconfirmed_t allow_unconfirmed{};
+
 template <durable_state State = empty_state, class Vars = std::monostate>
 class context {
 public:
@@ -68,6 +76,10 @@ public:
   // The state, for writing: it is saved after the handler (see instance.hpp).
   State& state() noexcept {
     inst_->mark_touched();
+    return inst_->state;
+  }
+  State& state(allow_unconfirmed_t) noexcept {
+    inst_->mark_unconfirmed();
     return inst_->state;
   }
   const State& read_state() const noexcept { return inst_->state; }

@@ -3,7 +3,8 @@
 // An instance is touched only on its home worker's thread, so its handlers never run on two
 // threads at once and interleave only at co_await (SPEC §1). `touched` is set whenever a
 // handler takes the state for writing; the scheduler then encodes the state and, if the bytes
-// differ from the last saved ones, commits them through the output gate. `in_flight` counts
+// differ from the last saved ones, commits them through the output gate. Changes made with
+// allow_unconfirmed only set `unconfirmed`: the periodic sweep saves them, and no reply waits. `in_flight` counts
 // handlers and streamed bodies still running; an instance sleeps (leaves memory) only when it
 // is zero, nothing is left to save and the gate is idle.
 #pragma once
@@ -51,9 +52,13 @@ public:
   const std::string& input_json() const noexcept { return input_json_; }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
 
+  // Taken for writing: saved after the handler, and the reply waits for it.
   void mark_touched() noexcept { touched_ = true; }
+  // Taken for writing with allow_unconfirmed: saved by the next sweep, no reply waits for it.
+  void mark_unconfirmed() noexcept { unconfirmed_ = true; }
   bool touched() const noexcept { return touched_; }
-  void clear_touched() noexcept { touched_ = false; }
+  bool unsaved() const noexcept { return touched_ || unconfirmed_; }
+  void clear_touched() noexcept { touched_ = unconfirmed_ = false; }
 
   // The state as JSON, for saving.
   virtual std::string encode_state() const = 0;
@@ -76,6 +81,7 @@ private:
   asio::any_io_executor executor_;
   output_gate gate_;
   bool touched_ = false;
+  bool unconfirmed_ = false;
 };
 
 } // namespace actorhost

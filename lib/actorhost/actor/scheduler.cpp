@@ -133,7 +133,7 @@ std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::wake(shard&
 }
 
 void scheduler::save(shard& s, instance_base& inst) {
-  if (!inst.touched() || inst.broken) return;
+  if (!inst.unsaved() || inst.broken) return;
   inst.clear_touched();
   std::string bytes = inst.encode_state();
   if (bytes == inst.saved_state && inst.saved_meta) return; // unchanged: nothing to write
@@ -202,7 +202,7 @@ asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::re
     failure = errors::internal_error();
   }
   // The output gate: what the handler changed is durable before any reply leaves.
-  save(s, *inst);
+  if (inst->touched()) save(s, *inst);
   if (!co_await pass_gate(s, inst)) co_return error_response(errors::internal_error());
   if (failure) co_return error_response(*failure);
   if (!res) co_return error_response(errors::invalid_fetch_response());
@@ -248,8 +248,10 @@ void scheduler::sweep(shard& s) {
   // Oldest first, so that eviction for capacity takes the least recently used.
   for (auto it = s.lru.end(); it != s.lru.begin();) {
     instance_base& inst = **--it;
-    if (inst.touched() && inst.in_flight == 0) save(s, inst); // changed outside a handler
-    const bool idle = inst.in_flight == 0 && !inst.touched() && inst.gate().idle();
+    // Changes made outside a handler or with allow_unconfirmed. A handler still running with
+    // gated changes commits them itself when it ends (its reply waits for that commit).
+    if (inst.unsaved() && (inst.in_flight == 0 || !inst.touched())) save(s, inst);
+    const bool idle = inst.in_flight == 0 && !inst.unsaved() && inst.gate().idle();
     if (!idle) continue;
     if (excess > 0 || now - inst.last_active >= options_.idle_timeout) {
       auto next = std::next(it);
