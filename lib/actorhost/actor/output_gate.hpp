@@ -4,7 +4,9 @@
 // that reply is committed (Cloudflare Durable Objects' output gate). Each commit the
 // scheduler starts takes a ticket (begin_write); the committer's outcome comes back through
 // complete(); wait() resumes once every ticket issued before it was called is durable, and
-// says whether all of them succeeded. A reply that changed nothing still waits for earlier
+// says whether all of them succeeded. Once a write has failed, every reply that waits on it or
+// on a later one fails too (the scheduler then resets the actor); a reply that only waited on
+// earlier, successful writes still passes. A reply that changed nothing still waits for earlier
 // writes, because it may show their effects. The gate lives on the actor's home worker and is
 // only touched there.
 #pragma once
@@ -26,12 +28,11 @@ public:
   std::uint64_t begin_write() noexcept { return ++issued_; }
   // Writes up to `ticket` are durable (ok) or lost (!ok). Completions arrive in ticket order.
   void complete(std::uint64_t ticket, bool ok);
-  // Resumes when every write begun so far has completed; false if any of them failed since
-  // the last reset().
+  // Resumes when every write begun so far has completed; false if any of them failed.
   asio::awaitable<bool> wait();
 
   bool idle() const noexcept { return durable_ >= issued_; }
-  bool failed() const noexcept { return failed_; }
+  bool failed() const noexcept { return failed_ticket_ != 0; }
   std::uint64_t issued() const noexcept { return issued_; }
   std::uint64_t completed() const noexcept { return durable_; }
 
@@ -44,7 +45,7 @@ private:
   asio::any_io_executor executor_;
   std::uint64_t issued_ = 0;
   std::uint64_t durable_ = 0;
-  bool failed_ = false;
+  std::uint64_t failed_ticket_ = 0; // the first ticket that failed; 0: none
   std::list<waiter> waiters_;
 };
 

@@ -115,7 +115,7 @@ lmdb_store::lmdb_store(store_options options) : options_(std::move(options)), en
   if (!options_.durable) flags |= MDB_NOSYNC | MDB_NOMETASYNC;
   rc = mdb_env_open(env_->handle, options_.dir.c_str(), flags, 0644);
   if (rc != 0) throw open_error(rc, options_.dir, "cannot open the LMDB environment");
-  // A map grown by an earlier run is kept (LMDB reads its size from the file).
+  // Data an earlier run wrote may need more than the configured size: start from what is used.
   MDB_envinfo info;
   mdb_env_info(env_->handle, &info);
   if (info.me_mapsize > options_.map_bytes) options_.map_bytes = info.me_mapsize;
@@ -207,7 +207,8 @@ std::error_code lmdb_store::grow_if_needed(std::size_t incoming_bytes) {
   mdb_env_stat(env_->handle, &st);
   // Pages in use, plus a generous allowance for what this batch adds (B-tree copies on write).
   const std::size_t used = (info.me_last_pgno + 1) * st.ms_psize + 4 * incoming_bytes;
-  if (used * 4 > options_.map_bytes * 3 && options_.map_bytes < options_.max_map_bytes) return grow();
+  while (used * 4 > options_.map_bytes * 3 && options_.map_bytes < options_.max_map_bytes)
+    if (auto ec = grow()) return ec;
   return {};
 }
 
@@ -216,7 +217,7 @@ std::error_code lmdb_store::write(std::span<const actor_write> batch) {
   for (const auto& w : batch) bytes += 64 + w.meta_json.size() + w.state_json.size();
   if (auto ec = grow_if_needed(bytes)) return ec;
 
-  for (int attempt = 0;; ++attempt) {
+  for (;;) {
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env_->handle, nullptr, 0, &txn);
     if (rc != 0) return lmdb_error(rc);
@@ -232,7 +233,7 @@ std::error_code lmdb_store::write(std::span<const actor_write> batch) {
     }
     if (rc == 0) rc = mdb_txn_commit(txn); // commit frees the transaction either way
     else mdb_txn_abort(txn);
-    if (rc == MDB_MAP_FULL && attempt == 0) {
+    if (rc == MDB_MAP_FULL && options_.map_bytes < options_.max_map_bytes) {
       if (auto ec = grow()) return ec;
       continue;
     }

@@ -1,0 +1,468 @@
+// lmdb_store: records round-trip, a batch is all or nothing, one store per directory, and
+// the faults SPEC §5 names: a map that cannot grow any further (MDB_MAP_FULL) and a full
+// filesystem (ENOSPC, on a 1 MiB tmpfs the test mounts when it may). Every test works in its
+// own temporary directory and removes it.
+#include "actorhost/store/lmdb_store.hpp"
+
+#include <lmdb.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <random>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace fs = std::filesystem;
+using actorhost::store::actor_record;
+using actorhost::store::actor_write;
+using actorhost::store::encode_meta;
+using actorhost::store::lmdb_error;
+using actorhost::store::lmdb_store;
+using actorhost::store::store_options;
+
+namespace {
+
+constexpr std::size_t mib = std::size_t{1} << 20;
+
+// A fresh directory under the system's temp directory, removed with everything in it.
+class temp_dir {
+public:
+  explicit temp_dir(std::string_view tag) {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() /
+            ("actorhost-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const fs::path& path() const noexcept { return path_; }
+
+private:
+  fs::path path_;
+};
+
+store_options options_for(const fs::path& dir, std::size_t map_bytes = 64 * mib, std::size_t max_map_bytes = 1024 * mib,
+                          bool durable = true) {
+  store_options o;
+  o.dir = dir;
+  o.map_bytes = map_bytes;
+  o.max_map_bytes = max_map_bytes;
+  o.durable = durable;
+  return o;
+}
+
+actor_write first_write(std::uint64_t id, std::string name, std::vector<std::string> key, std::string input,
+                        std::string state) {
+  actor_write w;
+  w.id = id;
+  w.meta_json = encode_meta(name, key, input);
+  w.state_json = std::move(state);
+  return w;
+}
+
+actor_write state_write(std::uint64_t id, std::string state) {
+  actor_write w;
+  w.id = id;
+  w.state_json = std::move(state);
+  return w;
+}
+
+// A state of `bytes` bytes that says which actor and which round wrote it.
+std::string filler_state(std::uint64_t id, std::size_t bytes, char fill = 'x') {
+  std::string s = "{\"id\":" + std::to_string(id) + ",\"pad\":\"";
+  if (s.size() + 2 < bytes) s.append(bytes - s.size() - 2, fill);
+  s += "\"}";
+  return s;
+}
+
+const std::error_code map_full = lmdb_error(MDB_MAP_FULL);
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(lmdb_store_suite)
+
+BOOST_AUTO_TEST_CASE(encode_meta_is_js_json) {
+  const std::vector<std::string> key{"a", "b c"};
+  BOOST_TEST(encode_meta("counter", key, "") == R"({"name":"counter","key":["a","b c"],"input":null})");
+  BOOST_TEST(encode_meta("counter", {}, R"({"n":1})") == R"({"name":"counter","key":[],"input":{"n":1}})");
+  const std::vector<std::string> odd{"q\"uote", "back\\slash", std::string("nul\0x", 5), "tab\t"};
+  BOOST_TEST(encode_meta("n\nl", odd, "") ==
+             R"({"name":"n\nl","key":["q\"uote","back\\slash","nul\u0000x","tab\t"],"input":null})");
+}
+
+BOOST_AUTO_TEST_CASE(empty_store_finds_nothing) {
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  BOOST_TEST(!store.load(1).has_value());
+  BOOST_TEST(!store.exists(1));
+  BOOST_TEST(!store.name_of(1).has_value());
+  BOOST_TEST(store.actor_count() == 0u);
+  BOOST_TEST(store.durable());
+  BOOST_TEST(store.dir() == dir.path());
+  BOOST_TEST(fs::exists(dir.path() / "actorhost.lock"));
+}
+
+BOOST_AUTO_TEST_CASE(creates_missing_data_directory) {
+  temp_dir dir("lmdb");
+  const auto nested = dir.path() / "a" / "b";
+  lmdb_store store(options_for(nested));
+  BOOST_TEST(fs::is_directory(nested));
+  BOOST_TEST(!store.write(std::vector{first_write(7, "c", {"k"}, "", "1")}));
+  BOOST_TEST(store.exists(7));
+}
+
+BOOST_AUTO_TEST_CASE(unusable_directory_throws_naming_it) {
+  temp_dir dir("lmdb");
+  const auto file = dir.path() / "not-a-dir";
+  std::ofstream(file) << "x";
+  try {
+    lmdb_store store(options_for(file / "data"));
+    BOOST_FAIL("a data directory under a regular file opened");
+  } catch (const std::system_error& e) {
+    BOOST_TEST_MESSAGE("refused: " << e.what());
+    BOOST_TEST(std::string(e.what()).find((file / "data").string()) != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(write_then_load_round_trips) {
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  const std::vector batch{
+      first_write(1, "counter", {"a", "b"}, R"({ "start" : 5 })", R"({"count":5})"),
+      first_write(2, "chat", {}, "", R"({"messages":[]})"),
+      first_write(3, "q\"uote", {std::string("nul\0byte", 8), "tab\t"}, R"("text")", "{}"),
+  };
+  BOOST_TEST(!store.write(batch));
+
+  auto one = store.load(1);
+  BOOST_TEST_REQUIRE(one.has_value());
+  BOOST_TEST(one->name == "counter");
+  BOOST_TEST(one->key == (std::vector<std::string>{"a", "b"}), boost::test_tools::per_element());
+  BOOST_TEST(one->input_json == R"({"start":5})"); // re-serialized compactly
+  BOOST_TEST(one->state_json == R"({"count":5})");
+
+  auto two = store.load(2);
+  BOOST_TEST_REQUIRE(two.has_value());
+  BOOST_TEST(two->name == "chat");
+  BOOST_TEST(two->key.empty());
+  BOOST_TEST(two->input_json.empty()); // created without input
+  BOOST_TEST(two->state_json == R"({"messages":[]})");
+
+  auto three = store.load(3);
+  BOOST_TEST_REQUIRE(three.has_value());
+  BOOST_TEST(three->name == "q\"uote");
+  BOOST_TEST_REQUIRE(three->key.size() == 2u);
+  BOOST_TEST(three->key[0] == std::string("nul\0byte", 8));
+  BOOST_TEST(three->key[1] == "tab\t");
+  BOOST_TEST(three->input_json == R"("text")");
+
+  BOOST_TEST(store.exists(1));
+  BOOST_TEST(store.exists(3));
+  BOOST_TEST(!store.exists(4));
+  BOOST_TEST(store.name_of(2).value_or("") == "chat");
+  BOOST_TEST(store.actor_count() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(state_write_keeps_meta) {
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  BOOST_TEST(!store.write(std::vector{first_write(9, "counter", {"k"}, R"({"x":1})", R"({"count":0})")}));
+  BOOST_TEST(!store.write(std::vector{state_write(9, R"({"count":1})")}));
+  BOOST_TEST(!store.write(std::vector{state_write(9, R"({"count":2})")}));
+  auto rec = store.load(9);
+  BOOST_TEST_REQUIRE(rec.has_value());
+  BOOST_TEST(rec->name == "counter");
+  BOOST_TEST(rec->key == (std::vector<std::string>{"k"}), boost::test_tools::per_element());
+  BOOST_TEST(rec->input_json == R"({"x":1})");
+  BOOST_TEST(rec->state_json == R"({"count":2})");
+  BOOST_TEST(store.actor_count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(later_write_in_a_batch_wins) {
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  const std::vector batch{first_write(5, "counter", {}, "", "1"), state_write(5, "2"), state_write(5, "3")};
+  BOOST_TEST(!store.write(batch));
+  BOOST_TEST(store.load(5).value_or(actor_record{}).state_json == "3");
+}
+
+BOOST_AUTO_TEST_CASE(state_without_meta_is_not_an_actor) {
+  // Only the meta record makes an actor exist; a stray state write does not create one.
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  BOOST_TEST(!store.write(std::vector{state_write(11, "{}")}));
+  BOOST_TEST(!store.exists(11));
+  BOOST_TEST(!store.load(11).has_value());
+  BOOST_TEST(store.actor_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ids_are_distinct_keys) {
+  // Keys are the id's 8 bytes big-endian: ids that share low or high bytes stay apart.
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  const std::vector<std::uint64_t> ids{0, 1, 0x100, 0x0100000000000000ull, 0xff, 0xff00000000000000ull,
+                                       std::numeric_limits<std::uint64_t>::max()};
+  std::vector<actor_write> batch;
+  for (auto id : ids) batch.push_back(first_write(id, "a" + std::to_string(id), {}, "", std::to_string(id)));
+  BOOST_TEST(!store.write(batch));
+  BOOST_TEST(store.actor_count() == ids.size());
+  for (auto id : ids) {
+    auto rec = store.load(id);
+    BOOST_TEST_REQUIRE(rec.has_value());
+    BOOST_TEST(rec->name == "a" + std::to_string(id));
+    BOOST_TEST(rec->state_json == std::to_string(id));
+  }
+  BOOST_TEST(!store.exists(2));
+}
+
+BOOST_AUTO_TEST_CASE(empty_batch_is_fine) {
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  BOOST_TEST(!store.write(std::vector<actor_write>{}));
+  BOOST_TEST(store.actor_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(data_survives_reopen) {
+  temp_dir dir("lmdb");
+  {
+    lmdb_store store(options_for(dir.path()));
+    BOOST_TEST(!store.write(std::vector{first_write(42, "counter", {"x"}, "", R"({"count":41})")}));
+    BOOST_TEST(!store.write(std::vector{state_write(42, R"({"count":42})")}));
+  }
+  lmdb_store store(options_for(dir.path()));
+  auto rec = store.load(42);
+  BOOST_TEST_REQUIRE(rec.has_value());
+  BOOST_TEST(rec->name == "counter");
+  BOOST_TEST(rec->state_json == R"({"count":42})");
+  BOOST_TEST(store.actor_count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(second_store_on_same_directory_is_refused) {
+  temp_dir dir("lmdb");
+  {
+    lmdb_store first(options_for(dir.path()));
+    BOOST_TEST(!first.write(std::vector{first_write(1, "c", {}, "", "1")}));
+    try {
+      lmdb_store second(options_for(dir.path()));
+      BOOST_FAIL("a second store opened a directory that is in use");
+    } catch (const std::system_error& e) {
+      BOOST_TEST_MESSAGE("refused: " << e.what());
+      const std::string what = e.what();
+      BOOST_TEST(what.find("in use") != std::string::npos);
+      BOOST_TEST(what.find(dir.path().string()) != std::string::npos);
+      BOOST_TEST(e.code() == std::make_error_code(std::errc::resource_unavailable_try_again)); // flock's EWOULDBLOCK
+    }
+    // The refused attempt left the first store working.
+    BOOST_TEST(!first.write(std::vector{state_write(1, "2")}));
+    BOOST_TEST(first.load(1).value_or(actor_record{}).state_json == "2");
+  }
+  // Closing the first releases the directory.
+  lmdb_store again(options_for(dir.path()));
+  BOOST_TEST(again.load(1).value_or(actor_record{}).state_json == "2");
+}
+
+BOOST_AUTO_TEST_CASE(relaxed_mode_writes_and_syncs) {
+  temp_dir dir("lmdb");
+  {
+    lmdb_store store(options_for(dir.path(), 64 * mib, 1024 * mib, false));
+    BOOST_TEST(!store.durable());
+    BOOST_TEST(!store.write(std::vector{first_write(3, "c", {}, "", "relaxed")}));
+    BOOST_TEST(store.load(3).value_or(actor_record{}).state_json == "relaxed");
+    BOOST_TEST(!store.sync());
+  }
+  lmdb_store store(options_for(dir.path()));
+  BOOST_TEST(store.load(3).value_or(actor_record{}).state_json == "relaxed");
+  BOOST_TEST(!store.sync()); // also harmless when durable
+}
+
+BOOST_AUTO_TEST_CASE(lmdb_errors_have_a_category) {
+  BOOST_TEST(std::string(map_full.category().name()) == "lmdb");
+  BOOST_TEST(map_full.value() == MDB_MAP_FULL);
+  BOOST_TEST(map_full.message().find("MDB_MAP_FULL") != std::string::npos);
+  // System errors keep their errno.
+  BOOST_TEST(lmdb_error(ENOSPC) == std::make_error_code(std::errc::no_space_on_device));
+}
+
+// A map of 1 MiB that may not grow: batches of new actors (each also updating actor 0) until
+// one fails. It must fail with MDB_MAP_FULL and leave nothing of itself behind.
+BOOST_AUTO_TEST_CASE(tiny_map_fills_and_fails_whole_batches) {
+  temp_dir dir("lmdb");
+  std::uint64_t next_id = 1;
+  std::size_t good_rounds = 0;
+  std::vector<std::uint64_t> failed_ids;
+  {
+    lmdb_store store(options_for(dir.path(), mib, mib));
+    BOOST_TEST_REQUIRE(!store.write(std::vector{first_write(0, "marker", {}, "", "round-0")}));
+
+    std::error_code ec;
+    for (int round = 1; round <= 10'000; ++round) {
+      std::vector<actor_write> batch{state_write(0, "round-" + std::to_string(round))};
+      std::vector<std::uint64_t> ids;
+      for (int i = 0; i < 8; ++i) {
+        ids.push_back(next_id);
+        batch.push_back(first_write(next_id, "filler", {std::to_string(next_id)}, "", filler_state(next_id, 1500)));
+        ++next_id;
+      }
+      ec = store.write(batch);
+      if (ec) {
+        failed_ids = ids;
+        break;
+      }
+      good_rounds = round;
+    }
+    BOOST_TEST_MESSAGE("1 MiB map took " << good_rounds << " batches before: " << ec.message());
+    BOOST_TEST_REQUIRE(!failed_ids.empty());
+    BOOST_TEST(ec == map_full);
+    BOOST_TEST(good_rounds > 10u); // the map did hold data before it filled
+    BOOST_TEST(store.map_bytes() == mib);
+
+    // Nothing of the failed batch is visible, the marker update included.
+    for (auto id : failed_ids) BOOST_TEST(!store.exists(id), "actor " << id << " of the failed batch exists");
+    BOOST_TEST(store.load(0).value_or(actor_record{}).state_json == "round-" + std::to_string(good_rounds));
+    // Everything before it is intact.
+    BOOST_TEST(store.actor_count() == 1 + good_rounds * 8);
+    for (std::uint64_t id = 1; id < failed_ids.front(); ++id) {
+      auto rec = store.load(id);
+      BOOST_TEST_REQUIRE(rec.has_value());
+      BOOST_TEST(rec->key.front() == std::to_string(id));
+      BOOST_TEST(rec->state_json == filler_state(id, 1500));
+    }
+    // A failure is not sticky: a batch far larger than the map fails the same way.
+    BOOST_TEST(store.write(std::vector{first_write(next_id, "huge", {}, "", filler_state(next_id, 2 * mib))}) ==
+               map_full);
+    BOOST_TEST(!store.exists(next_id));
+  }
+  // Reopened with room to grow, the full store takes the failed batch.
+  lmdb_store store(options_for(dir.path(), mib, 4 * mib));
+  BOOST_TEST(store.actor_count() == 1 + good_rounds * 8);
+  std::vector<actor_write> retry{state_write(0, "after-reopen")};
+  for (auto id : failed_ids) retry.push_back(first_write(id, "filler", {std::to_string(id)}, "", filler_state(id, 1500)));
+  BOOST_TEST(!store.write(retry));
+  BOOST_TEST(store.map_bytes() > mib);
+  for (auto id : failed_ids) BOOST_TEST(store.exists(id));
+  BOOST_TEST(store.load(0).value_or(actor_record{}).state_json == "after-reopen");
+}
+
+// A map that starts at 1 MiB and may double to 4 MiB: it grows before it fills (no write
+// fails on the way), stops at the maximum, and only then does a write fail.
+BOOST_AUTO_TEST_CASE(map_grows_up_to_its_maximum) {
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path(), mib, 4 * mib, false));
+  std::uint64_t id = 0;
+  std::size_t last_map = store.map_bytes();
+  std::vector<std::size_t> sizes{last_map};
+  std::error_code ec;
+  for (int round = 0; round < 10'000 && !ec; ++round) {
+    std::vector<actor_write> batch;
+    for (int i = 0; i < 16; ++i, ++id) batch.push_back(first_write(id, "g", {}, "", filler_state(id, 1500)));
+    ec = store.write(batch);
+    if (!ec) {
+      BOOST_TEST(store.map_bytes() >= last_map);
+      if (store.map_bytes() != last_map) sizes.push_back(last_map = store.map_bytes());
+    }
+  }
+  BOOST_TEST_MESSAGE("map sizes: " << sizes.size() << " steps up to " << store.map_bytes() << "; then " << ec.message());
+  BOOST_TEST(ec == map_full);
+  BOOST_TEST((sizes == std::vector<std::size_t>{mib, 2 * mib, 4 * mib}), "the map doubled from 1 MiB to 4 MiB");
+  BOOST_TEST(store.map_bytes() == 4 * mib);
+  // More went in than a 1 MiB map could ever hold: 256 pages, at most two 1500-byte states each.
+  BOOST_TEST(store.actor_count() > 2 * mib / 4096);
+  const auto committed = store.actor_count();
+  BOOST_TEST(committed % 16 == 0u); // whole batches only
+  for (std::uint64_t i = 0; i < committed; ++i) BOOST_TEST_REQUIRE(store.exists(i));
+  BOOST_TEST(!store.exists(committed));
+  BOOST_TEST(!store.sync());
+}
+
+// One batch larger than twice the current map, under a maximum with plenty of room: the map
+// should grow as far as the batch needs ("the map grows on its own before it fills").
+BOOST_AUTO_TEST_CASE(one_large_batch_grows_the_map_enough) {
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path(), mib, 64 * mib, false));
+  std::vector<actor_write> batch;
+  for (std::uint64_t id = 0; id < 96; ++id) batch.push_back(first_write(id, "big", {}, "", filler_state(id, 64 * 1024)));
+  const auto ec = store.write(batch); // ~6 MiB, a tenth of the maximum
+  BOOST_TEST_MESSAGE("6 MiB batch into a 1 MiB map (max 64 MiB): " << (ec ? ec.message() : "ok") << ", map now "
+                                                                    << store.map_bytes());
+  // Known failure: grow_if_needed() doubles once and write() retries once after MDB_MAP_FULL,
+  // so a batch needing more than 4x the current map fails although max_map_bytes allows it.
+  BOOST_TEST(!ec);
+  BOOST_TEST(store.actor_count() == (ec ? 0u : 96u));
+}
+
+// A full filesystem: the store lives on a 1 MiB tmpfs, a filler file takes the rest of it, and
+// a batch that needs new pages fails with ENOSPC. The store stays readable, the batch left
+// nothing, and once space is freed the same batch commits.
+BOOST_AUTO_TEST_CASE(full_filesystem_fails_the_batch) {
+  if (::geteuid() != 0) {
+    BOOST_TEST_MESSAGE("skipped full_filesystem_fails_the_batch: not root, cannot mount a small tmpfs");
+    return;
+  }
+  temp_dir dir("lmdb-enospc");
+  const auto mnt = dir.path() / "mnt";
+  fs::create_directories(mnt);
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") != 0) {
+    const int err = errno;
+    BOOST_TEST_MESSAGE("skipped full_filesystem_fails_the_batch: cannot mount a tmpfs on " << mnt.string() << ": "
+                                                                                             << std::strerror(err));
+    return;
+  }
+  struct unmount_at_exit {
+    fs::path path;
+    ~unmount_at_exit() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mnt};
+
+  const auto data = mnt / "data";
+  lmdb_store store(options_for(data, 8 * mib, 8 * mib));
+  BOOST_TEST_REQUIRE(!store.write(std::vector{first_write(1, "kept", {"k"}, "", R"({"count":1})")}));
+
+  // Take every byte left.
+  const auto filler = mnt / "filler";
+  {
+    std::FILE* f = std::fopen(filler.c_str(), "wb");
+    BOOST_TEST_REQUIRE(f != nullptr);
+    const std::string chunk(4096, 'f');
+    std::setvbuf(f, nullptr, _IONBF, 0);
+    while (std::fwrite(chunk.data(), 1, chunk.size(), f) == chunk.size()) {
+    }
+    std::fwrite(chunk.data(), 1, 1, f); // the last partial page, if any
+    std::fclose(f);
+  }
+  BOOST_TEST_MESSAGE("tmpfs free after filling: " << fs::space(mnt).available << " bytes");
+
+  std::vector<actor_write> batch{state_write(1, R"({"count":2})")};
+  for (std::uint64_t id = 100; id < 164; ++id) batch.push_back(first_write(id, "new", {}, "", filler_state(id, 1500)));
+  const auto ec = store.write(batch);
+  BOOST_TEST_MESSAGE("write on a full tmpfs: " << ec.message());
+  BOOST_TEST(ec == std::make_error_code(std::errc::no_space_on_device));
+
+  // Readable, unchanged, and nothing of the failed batch is there.
+  auto rec = store.load(1);
+  BOOST_TEST_REQUIRE(rec.has_value());
+  BOOST_TEST(rec->name == "kept");
+  BOOST_TEST(rec->state_json == R"({"count":1})");
+  BOOST_TEST(!store.exists(100));
+  BOOST_TEST(store.actor_count() == 1u);
+
+  // Space comes back: the store works again.
+  fs::remove(filler);
+  BOOST_TEST(!store.write(batch));
+  BOOST_TEST(store.load(1).value_or(actor_record{}).state_json == R"({"count":2})");
+  BOOST_TEST(store.actor_count() == 65u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
