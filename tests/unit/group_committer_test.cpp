@@ -238,6 +238,33 @@ BOOST_AUTO_TEST_CASE(submit_from_many_threads) {
   }
 }
 
+// A write carries the whole state of its incarnation, so after one of its writes failed, a
+// later write of the same incarnation would store the lost changes: it is refused unwritten,
+// while other actors and newer incarnations commit.
+BOOST_AUTO_TEST_CASE(later_writes_of_a_failed_incarnation_are_refused) {
+  store_fixture f(mib, mib);
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, "base"), log.record(1));
+  committer.run_once();
+  committer.submit(update(1, std::string(2 * mib, 'x')), log.record(2)); // fails: map full
+  committer.run_once();
+  committer.submit(update(1, "includes the lost change"), log.record(3));
+  committer.submit(new_actor(2, "bystander"), log.record(4));
+  auto fresh = update(1, "fresh incarnation");
+  fresh.epoch = 7;
+  committer.submit(std::move(fresh), log.record(5));
+  committer.run_once();
+
+  BOOST_TEST_REQUIRE(log.entries.size() == 5u);
+  BOOST_TEST(log.entries[1].ec == lmdb_error(MDB_MAP_FULL));
+  BOOST_TEST(log.entries[2].ec == std::make_error_code(std::errc::operation_canceled));
+  BOOST_TEST(!log.entries[3].ec);
+  BOOST_TEST(!log.entries[4].ec);
+  BOOST_TEST(state_of(f.store, 1) == "fresh incarnation");
+  BOOST_TEST(state_of(f.store, 2) == "bystander");
+}
+
 BOOST_AUTO_TEST_CASE(failed_batch_fails_every_write_in_it) {
   // A 1 MiB map that may not grow: one write too large for it sinks its whole batch.
   store_fixture f(mib, mib);
@@ -263,8 +290,11 @@ BOOST_AUTO_TEST_CASE(failed_batch_fails_every_write_in_it) {
   BOOST_TEST(c.writes == 4u);
   BOOST_TEST(c.failures == 1u);
 
-  // The next batch is judged on its own.
-  committer.submit(new_actor(3, "small"), log.record(5));
+  // The next batch is judged on its own; actor 3 comes back as a new incarnation (the
+  // scheduler wakes a fresh instance after a failure).
+  auto again = new_actor(3, "small");
+  again.epoch = 1;
+  committer.submit(std::move(again), log.record(5));
   committer.run_once();
   BOOST_TEST(!log.entries.back().ec);
   BOOST_TEST(state_of(f.store, 3) == "small");

@@ -68,6 +68,7 @@ public:
   std::string saved_state;  // the bytes of the last commit
   bool saved_meta = false;  // the actor's meta record is stored
   bool broken = false;      // a commit failed: no new work, reload from the store
+  std::uint64_t epoch = 0;  // this incarnation, unique per actor id
   int in_flight = 0;
   std::chrono::steady_clock::time_point last_active{};
   std::list<instance_base*>::iterator lru; // position in the shard's recency list

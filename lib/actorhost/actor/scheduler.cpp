@@ -73,6 +73,7 @@ scheduler::shard& scheduler::home_of(std::string_view id) noexcept {
 
 void scheduler::adopt(shard& s, std::shared_ptr<instance_base> inst) {
   inst->saver = this;
+  inst->epoch = s.next_epoch++;
   inst->last_active = clock::now();
   s.lru.push_front(inst.get());
   inst->lru = s.lru.begin();
@@ -93,7 +94,13 @@ void scheduler::evict(shard& s, instance_base& inst) {
 
 std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::locate(shard& s, const target& t) {
   const actor_query& q = *t.query;
-  const auto it = s.instances.find(actor_id_hash(q.id));
+  auto it = s.instances.find(actor_id_hash(q.id));
+  if (it != s.instances.end() && it->second->gate().failed()) {
+    // A commit of this incarnation failed: no new work starts on it; wake a fresh one.
+    it->second->broken = true;
+    evict(s, *it->second);
+    it = s.instances.end();
+  }
   if (it != s.instances.end()) {
     if (q.kind == query_kind::create) return errors::actor_already_exists(q.name + " " + q.id);
     if (!q.name.empty() && it->second->name() != q.name) return errors::actor_not_found(q.id);
@@ -133,7 +140,7 @@ std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::wake(shard&
 }
 
 void scheduler::save(shard& s, instance_base& inst) {
-  if (!inst.unsaved() || inst.broken) return;
+  if (!inst.unsaved() || inst.broken || inst.gate().failed()) return;
   inst.clear_touched();
   std::string bytes = inst.encode_state();
   if (bytes == inst.saved_state && inst.saved_meta) return; // unchanged: nothing to write
@@ -144,6 +151,7 @@ void scheduler::save(shard& s, instance_base& inst) {
   }
   store::actor_write w;
   w.id = actor_id_hash(inst.id());
+  w.epoch = inst.epoch;
   if (!inst.saved_meta) w.meta_json = store::encode_meta(inst.name(), inst.key(), inst.input_json());
   w.state_json = bytes;
   inst.saved_state = std::move(bytes);

@@ -92,6 +92,7 @@ private:
     std::unordered_map<std::uint64_t, std::shared_ptr<instance_base>> instances;
     std::list<instance_base*> lru; // most recently used first
     asio::steady_timer sweep_timer;
+    std::uint64_t next_epoch = 1;
     bool stopping = false;
   };
 

@@ -3,6 +3,7 @@
 #include <llhttp.h>
 
 #include <algorithm>
+#include <optional>
 #include <charconv>
 #include <cstring>
 
@@ -187,27 +188,29 @@ int http_parser::fail(http_error e, std::string_view reason) {
   return -1;
 }
 
-bool http_parser::check_head_bytes(std::span<const char> bytes) {
-  // llhttp 8 drops the CRLF of a folded line before on_header_value, so obs-fold is found
-  // here: a line of the head that starts with SP or HTAB (RFC 9112 §5.2).
-  for (const char c : bytes) {
-    if (line_start_ && (c == ' ' || c == '\t')) {
-      fail(http_error::obs_fold);
-      return false;
+http_parser::head_scan_result http_parser::scan_head(std::span<const char> bytes) noexcept {
+  auto& h = head_scan_;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (h.ended) return {bytes.size(), std::nullopt};
+    if (++h.bytes > limits_.max_head_bytes + 4) return {i, http_error::headers_too_large}; // + CRLF CRLF
+    if (c == '\n') {
+      // An empty line after the request line ends the head (RFC 9112 §2.1).
+      if (h.line_length == 0 && h.started) h.ended = true;
+      h.line_length = 0;
+      h.line_start = true;
+      continue;
     }
-    line_start_ = c == '\n';
+    // llhttp 8 drops the CRLF of a folded line before on_header_value, so obs-fold is found
+    // here: a line of the head that starts with SP or HTAB (RFC 9112 §5.2).
+    if (h.line_start && h.started && (c == ' ' || c == '\t')) return {i, http_error::obs_fold};
+    h.line_start = false;
+    if (c != '\r') {
+      ++h.line_length;
+      h.started = true;
+    }
   }
-  // Every byte counts against the limit, the whitespace llhttp skips included.
-  raw_head_bytes_ += bytes.size();
-  if (raw_head_bytes_ > limits_.max_head_bytes + 4) { // + the final CRLF CRLF
-    fail(http_error::headers_too_large);
-    return false;
-  }
-  if (state_ != state::idle && state_ != state::head) {
-    raw_head_bytes_ = 0;
-    line_start_ = false;
-  }
-  return true;
+  return {bytes.size(), std::nullopt};
 }
 
 int http_parser::add_head_bytes(std::size_t n) {
@@ -225,15 +228,27 @@ http_parser::result http_parser::feed(std::span<const char> data) {
   const state before = state_;
   if (data.empty() && before != state::body) return {0, event::need_more};
 
-  const bool head_bytes = before == state::idle || before == state::head;
-  const llhttp_errno_t rc = llhttp_execute(p, data.data(), data.size());
-  std::size_t consumed = data.size();
+  // Our own head rules (obs-fold, every byte counted against the limit) are checked before
+  // llhttp sees the bytes, and llhttp is stopped at the first byte that breaks one, so an
+  // error is always the one at the earliest byte, however the input was split.
+  std::span<const char> input = data;
+  std::optional<http_error> violation;
+  if (before == state::idle || before == state::head) {
+    const auto [ok_bytes, err] = scan_head(data);
+    if (err) {
+      input = data.first(ok_bytes);
+      violation = err;
+    }
+  }
+  const llhttp_errno_t rc = llhttp_execute(p, input.data(), input.size());
+  std::size_t consumed = input.size();
   if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE)
     consumed = static_cast<std::size_t>(llhttp_get_error_pos(p) - data.data());
-  // The parser pauses where the head ends, so what it consumed from an idle or head state
-  // is all head.
-  if (head_bytes && state_ != state::failed && !check_head_bytes(data.first(consumed)))
+  if (violation && rc == HPE_OK && state_ != state::failed) {
+    fail(*violation);
     return {consumed, event::error};
+  }
+  if (state_ == state::body || state_ == state::done) head_scan_ = {}; // the next head starts afresh
 
   switch (rc) {
     case HPE_OK:

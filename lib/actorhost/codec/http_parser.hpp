@@ -109,7 +109,11 @@ private:
 
   int fail(http_error e, std::string_view reason = {});
   int add_head_bytes(std::size_t n);
-  bool check_head_bytes(std::span<const char> bytes);
+  struct head_scan_result {
+    std::size_t ok_bytes;             // bytes before the first violation
+    std::optional<http_error> error;  // the violation, if any
+  };
+  head_scan_result scan_head(std::span<const char> bytes) noexcept;
 
   struct llhttp_holder;
   std::unique_ptr<llhttp_holder> llhttp_;
@@ -118,8 +122,13 @@ private:
   std::string body_;
   std::size_t head_bytes_ = 0;
   std::uint64_t body_total_ = 0;
-  std::size_t raw_head_bytes_ = 0; // every byte of the head so far, as received
-  bool line_start_ = false;        // the last head byte was LF
+  struct head_scan {
+    std::size_t bytes = 0;       // every byte of the head so far, as received
+    std::size_t line_length = 0; // bytes of the current line, CR aside
+    bool line_start = false;     // the last byte was LF
+    bool started = false;        // the request line has begun (empty lines before it are allowed)
+    bool ended = false;          // the empty line that ends the head has been seen
+  } head_scan_;
   bool in_value_ = false;
   state state_ = state::idle;
   std::error_code error_;

@@ -35,18 +35,32 @@ bool group_committer::run_once() {
 }
 
 void group_committer::commit(std::vector<item>& batch) {
+  // Writes of an incarnation that already lost a write are refused, not written.
+  std::vector<bool> refused(batch.size(), false);
   std::vector<actor_write> writes;
   writes.reserve(batch.size());
-  for (auto& i : batch) writes.push_back(std::move(i.write));
-  const std::error_code ec = store_.write(writes);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& w = batch[i].write;
+    if (!failed_.empty() && failed_.contains({w.id, w.epoch})) refused[i] = true;
+    else writes.push_back(w);
+  }
+  std::error_code ec;
+  if (!writes.empty()) {
+    ec = store_.write(writes);
+    if (ec) {
+      spdlog::error("state commit of {} write(s) failed: {}", writes.size(), ec.message());
+      for (const auto& w : writes) failed_.insert({w.id, w.epoch});
+    }
+  }
   {
     std::lock_guard lock(mutex_);
     ++stats_.batches;
     stats_.writes += writes.size();
     if (ec) ++stats_.failures;
   }
-  if (ec) spdlog::error("state commit of {} write(s) failed: {}", writes.size(), ec.message());
-  for (auto& i : batch) i.done(ec);
+  // Completions run in submission order.
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    batch[i].done(refused[i] ? std::make_error_code(std::errc::operation_canceled) : ec);
 }
 
 void group_committer::loop() {

@@ -4,7 +4,10 @@
 // writes it in one transaction with one fsync; writes that arrive while that fsync runs form
 // the next batch, so the cost of durability is shared by everyone waiting on it. Writes are
 // committed in the order they were submitted; a batch commits whole or fails whole, and each
-// write's completion then runs with the batch's outcome. Completions run on the committer's
+// write's completion then runs with the batch's outcome. Each write carries the whole state of
+// one incarnation (epoch) of an actor, so once a write of an incarnation has failed, every
+// later write of that incarnation fails too without being written: a later write would
+// otherwise store the failed one's changes, whose reply said they were lost. Completions run on the committer's
 // thread: a caller posts onward to wherever it waits.
 //
 // With a thread (the default) batches run on their own; without one, run_once() commits one
@@ -18,6 +21,8 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <set>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -62,6 +67,7 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<item> queue_;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> failed_; // (id, epoch); committer side only
   bool stopping_ = false;
   stats stats_;
   std::thread thread_;

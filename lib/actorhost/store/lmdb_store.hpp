@@ -44,6 +44,8 @@ struct actor_record {
 
 struct actor_write {
   std::uint64_t id = 0;
+  // Which incarnation of the actor in memory wrote it (see group_committer).
+  std::uint64_t epoch = 0;
   std::string meta_json; // set only with the actor's first write
   std::string state_json;
 };

@@ -1,6 +1,7 @@
 // Test harness for the real actorhost binary: start it on an ephemeral port with a fresh data
-// directory, wait for its one `listening on ...` line (never a sleep), stop it with SIGTERM and
-// check it exits 0. Also small helpers the tests share: actor query headers, the deterministic
+// directory (or one the test owns and reuses across restarts), wait for its one
+// `listening on ...` line (never a sleep), stop it with SIGTERM and check it exits 0, or kill
+// it with any signal. Also small helpers the tests share: actor query headers, the deterministic
 // actor id (SPEC §2), and a raw HTTP/1.1 connection over node:net for protocol edge cases that
 // `fetch` hides (pipelining, malformed input, 100-continue, HEAD, chunked bodies, limits).
 //
@@ -87,17 +88,42 @@ export async function runBinary(args, { env = {}, timeoutMs = 10_000 } = {}) {
 }
 
 /**
- * Starts actorhost on 127.0.0.1, port `port` (0: any free one), 2 threads, a fresh temporary
- * data directory.
+ * A temporary data directory that the caller owns (startHost leaves it in place, so several
+ * hosts can run on it one after another); removed when the test process exits, or earlier by
+ * removeDataDir().
+ */
+export async function makeDataDir(label = 'data') {
+  const dir = await mkdtemp(path.join(tmpdir(), `actorhost-it-${label}-`));
+  liveDataDirs.add(dir);
+  return dir;
+}
+
+/** Removes a directory made by makeDataDir(). */
+export async function removeDataDir(dir) {
+  await rm(dir, { recursive: true, force: true });
+  liveDataDirs.delete(dir);
+}
+
+/**
+ * Starts actorhost on 127.0.0.1, port `port` (0: any free one), `threads` threads (2), with
+ * `dataDir` as its data directory, or a fresh temporary one when none is given (that one is
+ * removed when the host is stopped or killed; a given one never is).
  * `args` are appended to the command line; `env` is added to the environment (ACTORHOST_*
  * variables of the caller are not inherited, so the tests see the defaults).
- * Returns {url, port, dataDir, child, exited, stderr(), stdout(), signalAndWait(signal, ms), stop()}.
+ * Returns {url, port, dataDir, child, exited, stderr(), stdout(), signalAndWait(signal, ms),
+ * kill(signal, ms), stop()}.
  */
-export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_000 } = {}) {
+export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_000, dataDir: givenDataDir, threads = 2 } = {}) {
   const bin = actorhostBin();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'actorhost-it-'));
-  liveDataDirs.add(dataDir);
-  const child = track(spawn(bin, ['--port', String(port), '--threads', '2', '--data-dir', dataDir, '--log-level', 'warn', ...args],
+  const ownsDataDir = givenDataDir === undefined;
+  const dataDir = ownsDataDir ? await mkdtemp(path.join(tmpdir(), 'actorhost-it-')) : givenDataDir;
+  if (ownsDataDir) liveDataDirs.add(dataDir);
+  const removeOwnDataDir = async () => {
+    if (!ownsDataDir) return;
+    await rm(dataDir, { recursive: true, force: true });
+    liveDataDirs.delete(dataDir);
+  };
+  const child = track(spawn(bin, ['--port', String(port), '--threads', String(threads), '--data-dir', dataDir, '--log-level', 'warn', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env) }));
 
   let stdout = '';
@@ -128,7 +154,8 @@ export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_
     listening = await withTimeout(ready, timeoutMs, () => `actorhost to print its listening line; stderr:\n${stderrText}`);
   } catch (err) {
     child.kill('SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
+    await withTimeout(exited, timeoutMs, 'actorhost to exit after SIGKILL').catch(() => {});
+    await removeOwnDataDir();
     throw err;
   }
 
@@ -140,7 +167,10 @@ export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_
     exited,
     stderr: () => stderrText,
     stdout: () => stdout,
-    /** Sends `signal` (SIGTERM), waits for the exit, and returns {code, signal, stdout, stderr}. */
+    /**
+     * Sends `signal` (SIGTERM), waits for the exit, and returns {code, signal, stdout, stderr}
+     * whatever the exit status was. Removes the data directory only if startHost made it.
+     */
     async signalAndWait(signal = 'SIGTERM', waitMs = 20_000) {
       stopped = true;
       child.kill(signal);
@@ -149,11 +179,15 @@ export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_
         return { ...result, stdout, stderr: stderrText };
       } catch (err) {
         child.kill('SIGKILL');
+        await withTimeout(exited, 5000, 'actorhost to exit after SIGKILL').catch(() => {});
         throw err;
       } finally {
-        await rm(dataDir, { recursive: true, force: true });
-        liveDataDirs.delete(dataDir);
+        await removeOwnDataDir();
       }
+    },
+    /** Kills the host with `signal` (SIGKILL) and waits for it to be gone; no exit status is required. */
+    kill(signal = 'SIGKILL', waitMs = 10_000) {
+      return host.signalAndWait(signal, waitMs);
     },
     /** SIGTERM, then insists on exit code 0 and on exactly one line on stdout. */
     async stop() {
