@@ -5,6 +5,9 @@
 //   GET  /api/stats, /state  {"requestCount":n}
 //   ANY  /api/request        the request as the handler saw it
 //   POST /api/increment      {"count":n}: a durable counter, committed before the reply
+//   POST /api/increments?count=n  Server-Sent Events: n increments of the same counter made
+//                            while the body streams, each made durable with save_state()
+//                            before its event is sent (state saved outside the reply's gate)
 //   GET  /api/events?count=n Server-Sent Events: n events, `interval` ms apart
 //   anything else            404 Not Found
 // Every request counts in the state's requestCount, a statistic saved without holding the
@@ -46,6 +49,14 @@ asio::awaitable<void> send_events(asio::any_io_executor ex, int count, int inter
   }
 }
 
+asio::awaitable<void> stream_increments(http_context ctx, int count, actorhost::http::body_writer out) {
+  for (int i = 0; i < count; ++i) {
+    const auto n = ++ctx.state().count;
+    co_await ctx.save_state(); // durable before the client hears of it
+    if (!co_await out.write("data: {\"count\":" + std::to_string(n) + "}\n\n")) co_return;
+  }
+}
+
 asio::awaitable<std::optional<response>> on_fetch(http_context ctx, request req) {
   const auto count = ++ctx.state(actorhost::allow_unconfirmed).request_count;
   const std::string_view path = req.url().pathname();
@@ -65,6 +76,11 @@ asio::awaitable<std::optional<response>> on_fetch(http_context ctx, request req)
   if (path == "/api/request") co_return response::json(describe_request(req));
   if (path == "/api/increment" && method == "POST")
     co_return response::json(R"({"count":)" + std::to_string(++ctx.state().count) + "}");
+  if (path == "/api/increments" && method == "POST") {
+    const int n = int_param(req, "count", 1, 10'000);
+    co_return response::event_stream(
+        [ctx, n](actorhost::http::body_writer w) { return stream_increments(ctx, n, std::move(w)); });
+  }
   if (path == "/api/events" && get) {
     const int n = int_param(req, "count", 3, 1000);
     const int interval = int_param(req, "interval", 0, 10'000);

@@ -172,6 +172,29 @@ describe('restarts', () => {
   });
 });
 
+describe('saveState', () => {
+  test('increments made while a body streams are each durable (save_state) before their event is sent', async () => {
+    const dir = await makeDataDir('savestate');
+    const key = freshKey('s');
+    let host = await startHost({ dataDir: dir });
+    try {
+      const res = await actorFetch(host.url, getOrCreate('httpActor', key), '/api/increments?count=25', { method: 'POST' });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /^text\/event-stream/);
+      const counts = (await res.text()).split('\n\n').filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, '')).count);
+      assert.deepEqual(counts, Array.from({ length: 25 }, (_, i) => i + 1));
+      // Killed right after the last event: every count a client saw was already durable.
+      await crash(host);
+      host = await startHost({ dataDir: dir });
+      assert.equal(await counterOf(host, key), 25);
+      await stopClean(host);
+    } finally {
+      if (host.child.exitCode === null && host.child.signalCode === null) await host.kill();
+      await removeDataDir(dir);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 
 describe('crash under load (issue 3)', () => {

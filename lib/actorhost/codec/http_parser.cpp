@@ -240,10 +240,13 @@ http_parser::result http_parser::feed(std::span<const char> data) {
       violation = err;
     }
   }
-  const llhttp_errno_t rc = llhttp_execute(p, input.data(), input.size());
+  // llhttp does arithmetic on the pointer even for no bytes; never hand it a null one.
+  static constexpr char nothing = 0;
+  const char* begin = input.empty() ? &nothing : input.data();
+  const llhttp_errno_t rc = llhttp_execute(p, begin, input.size());
   std::size_t consumed = input.size();
   if (rc == HPE_PAUSED || rc == HPE_PAUSED_UPGRADE)
-    consumed = static_cast<std::size_t>(llhttp_get_error_pos(p) - data.data());
+    consumed = static_cast<std::size_t>(llhttp_get_error_pos(p) - begin);
   if (violation && rc == HPE_OK && state_ != state::failed) {
     fail(*violation);
     return {consumed, event::error};
