@@ -67,9 +67,9 @@ std::size_t scheduler::awake() const noexcept {
   return n;
 }
 
-scheduler::shard& scheduler::home_of(std::string_view id) noexcept {
-  return *shards_[actor_id_hash(id) % shards_.size()];
-}
+std::size_t scheduler::home_index(std::string_view id) const noexcept { return actor_id_hash(id) % shards_.size(); }
+
+scheduler::shard& scheduler::home_of(std::string_view id) noexcept { return *shards_[home_index(id)]; }
 
 void scheduler::adopt(shard& s, std::shared_ptr<instance_base> inst) {
   inst->saver = this;
@@ -211,7 +211,9 @@ asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::re
   }
   // The output gate: what the handler changed is durable before any reply leaves.
   if (inst->touched()) save(s, *inst);
-  if (!co_await pass_gate(s, inst)) co_return error_response(errors::internal_error());
+  if (!inst->gate().idle() || inst->gate().failed()) {
+    if (!co_await pass_gate(s, inst)) co_return error_response(errors::internal_error());
+  }
   if (failure) co_return error_response(*failure);
   if (!res) co_return error_response(errors::invalid_fetch_response());
   if (res->streaming()) {

@@ -82,6 +82,8 @@ public:
   asio::awaitable<bool> save_now(instance_base& inst) override;
 
   std::size_t shard_count() const noexcept { return shards_.size(); }
+  // The worker an actor id lives on.
+  std::size_t home_index(std::string_view id) const noexcept;
   // Awake actors over all shards (approximate while workers run).
   std::size_t awake() const noexcept;
 

@@ -190,26 +190,44 @@ int http_parser::fail(http_error e, std::string_view reason) {
 
 http_parser::head_scan_result http_parser::scan_head(std::span<const char> bytes) noexcept {
   auto& h = head_scan_;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (h.ended) return {bytes.size(), std::nullopt};
-    if (++h.bytes > limits_.max_head_bytes + 4) return {i, http_error::headers_too_large}; // + CRLF CRLF
-    if (c == '\n') {
-      // An empty line after the request line ends the head (RFC 9112 §2.1).
-      if (h.line_length == 0 && h.started) h.ended = true;
-      h.line_length = 0;
-      h.line_start = true;
-      continue;
+  if (h.ended) return {bytes.size(), std::nullopt};
+  // Every byte counts against the limit, the whitespace llhttp skips included (+ CRLF CRLF).
+  const std::size_t budget = limits_.max_head_bytes + 4 > h.bytes ? limits_.max_head_bytes + 4 - h.bytes : 0;
+  const char* const begin = bytes.data();
+  const char* const end = begin + std::min(bytes.size(), budget);
+  const char* p = begin;
+  // Line by line: only the first byte of a line and the line's length matter.
+  while (p < end) {
+    if (h.line_start) {
+      // llhttp 8 drops the CRLF of a folded line before on_header_value, so obs-fold is found
+      // here: a line of the head that starts with SP or HTAB (RFC 9112 §5.2).
+      if (h.started && (*p == ' ' || *p == '\t')) {
+        h.bytes += static_cast<std::size_t>(p - begin);
+        return {static_cast<std::size_t>(p - begin), http_error::obs_fold};
+      }
+      h.line_start = false;
     }
-    // llhttp 8 drops the CRLF of a folded line before on_header_value, so obs-fold is found
-    // here: a line of the head that starts with SP or HTAB (RFC 9112 §5.2).
-    if (h.line_start && h.started && (c == ' ' || c == '\t')) return {i, http_error::obs_fold};
-    h.line_start = false;
-    if (c != '\r') {
-      ++h.line_length;
-      h.started = true;
+    const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* line_end = nl != nullptr ? nl : end;
+    for (const char* q = p; q < line_end && h.line_length == 0; ++q)
+      if (*q != '\r') h.line_length = 1; // the line has content (CR aside)
+    if (h.line_length != 0) h.started = true;
+    if (nl == nullptr) {
+      p = end;
+      break;
     }
+    // An empty line after the request line ends the head (RFC 9112 §2.1).
+    if (h.line_length == 0 && h.started) {
+      h.ended = true;
+      h.bytes += static_cast<std::size_t>(nl + 1 - begin);
+      return {bytes.size(), std::nullopt};
+    }
+    h.line_length = 0;
+    h.line_start = true;
+    p = nl + 1;
   }
+  h.bytes += static_cast<std::size_t>(p - begin);
+  if (bytes.size() > budget) return {budget, http_error::headers_too_large};
   return {bytes.size(), std::nullopt};
 }
 

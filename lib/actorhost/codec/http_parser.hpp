@@ -124,7 +124,7 @@ private:
   std::uint64_t body_total_ = 0;
   struct head_scan {
     std::size_t bytes = 0;       // every byte of the head so far, as received
-    std::size_t line_length = 0; // bytes of the current line, CR aside
+    std::size_t line_length = 0; // nonzero once the current line has content besides CR
     bool line_start = false;     // the last byte was LF
     bool started = false;        // the request line has begun (empty lines before it are allowed)
     bool ended = false;          // the empty line that ends the head has been seen

@@ -46,16 +46,16 @@ struct host::admitted {
 host::host(const registry& reg, scheduler& sched, net::worker_pool& pool, host_options options)
     : registry_(reg), scheduler_(sched), pool_(pool), options_(std::move(options)), memos_(pool.size()) {}
 
-asio::awaitable<http::response> host::handle(http::request req) {
-  if (!options_.cors.enabled) co_return co_await route(std::move(req));
+asio::awaitable<http::response> host::handle(http::request req, net::affinity* hint) {
+  if (!options_.cors.enabled) co_return co_await route(std::move(req), hint);
   if (req.method() == "OPTIONS") co_return preflight(req);
   auto origin = req.headers().get("origin");
-  http::response res = co_await route(std::move(req));
+  http::response res = co_await route(std::move(req), hint);
   if (origin) add_cors(*origin, res);
   co_return res;
 }
 
-asio::awaitable<http::response> host::route(http::request req) {
+asio::awaitable<http::response> host::route(http::request req, net::affinity* hint) {
   std::string_view path = req.url().pathname();
   if (path == "/health") co_return http::response("ok");
   if (path.starts_with("/registry/")) path.remove_prefix(9);
@@ -64,7 +64,7 @@ asio::awaitable<http::response> host::route(http::request req) {
 
   if (auto sub = after_raw_http(rest)) {
     auto href = actor_href(*sub, req.url());
-    co_return co_await raw_http(std::move(req), {}, std::move(href));
+    co_return co_await raw_http(std::move(req), {}, std::move(href), hint);
   }
   if (rest == "resolve") {
     if (req.method() != "POST") co_return error_response(errors::invalid_request("resolve takes POST"));
@@ -75,7 +75,7 @@ asio::awaitable<http::response> host::route(http::request req) {
     auto decoded = codec::decode_component(name);
     if (!decoded || decoded->empty()) co_return error_response(errors::invalid_request("malformed actor name in path"));
     auto href = actor_href(*sub, req.url());
-    co_return co_await raw_http(std::move(req), std::move(*decoded), std::move(href));
+    co_return co_await raw_http(std::move(req), std::move(*decoded), std::move(href), hint);
   }
   co_return error_response(errors::not_found());
 }
@@ -143,10 +143,12 @@ asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const htt
   co_return a;
 }
 
-asio::awaitable<http::response> host::raw_http(http::request req, std::string route_name, std::string href) {
+asio::awaitable<http::response> host::raw_http(http::request req, std::string route_name, std::string href,
+                                               net::affinity* hint) {
   auto admission = co_await admit(req, route_name, true);
   if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
   auto& a = std::get<admitted>(admission);
+  if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
   req.set_url(http::url(std::move(href)));
   co_return co_await scheduler_.fetch(std::move(a.t), std::move(req), std::move(a.auth_json));
 }

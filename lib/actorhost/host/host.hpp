@@ -36,11 +36,12 @@ class host final : public net::http_handler {
 public:
   host(const registry& reg, scheduler& sched, net::worker_pool& pool, host_options options = {});
 
-  asio::awaitable<http::response> handle(http::request req) override;
+  asio::awaitable<http::response> handle(http::request req, net::affinity* hint) override;
 
 private:
-  asio::awaitable<http::response> route(http::request req);
-  asio::awaitable<http::response> raw_http(http::request req, std::string route_name, std::string actor_href);
+  asio::awaitable<http::response> route(http::request req, net::affinity* hint);
+  asio::awaitable<http::response> raw_http(http::request req, std::string route_name, std::string actor_href,
+                                           net::affinity* hint);
   asio::awaitable<http::response> resolve(http::request req);
   // The query of `req`, checked against the route's actor name, from the worker's memo
   // when it can be. A getForId query without a name comes back with no definition.

@@ -14,6 +14,8 @@
 
 #include <cstring>
 
+#include <unistd.h>
+
 namespace actorhost::net {
 
 namespace {
@@ -22,6 +24,9 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr std::size_t flush_threshold = 64 * 1024;
 constexpr std::size_t stream_queue_chunks = 8;
+// Requests in a row whose work is on one other worker before a connection moves there: enough
+// that a client spreading requests over actors everywhere does not bounce between workers.
+constexpr std::size_t move_after = 8;
 
 // A streamed body's chunks travel from the producer (perhaps on an actor's worker) to the
 // connection through a bounded thread-safe channel: a full channel makes the producer wait.
@@ -98,7 +103,7 @@ asio::awaitable<void> run_streamed_handler(http_handler& handler, http::request 
                                            std::shared_ptr<channel_source> source,
                                            std::shared_ptr<streamed_outcome> outcome) {
   try {
-    outcome->response = co_await handler.handle(std::move(req));
+    outcome->response = co_await handler.handle(std::move(req), nullptr);
   } catch (const std::exception& e) {
     spdlog::error("request handler failed: {}", e.what());
     outcome->response = http::response::json(R"({"c":"internal_error","m":"Internal error","md":{}})", 500);
@@ -121,10 +126,24 @@ asio::awaitable<void> run_producer(http::body_producer producer, std::shared_ptr
   co_await sink->finish();
 }
 
+// Takes over a connection moved from another worker: runs on the new worker.
+asio::awaitable<void> adopt(int fd, asio::ip::tcp protocol, std::string already_read, worker_slot& slot,
+                            http_handler& handler, const server_options& options, task_group& tasks) {
+  asio::ip::tcp::socket socket(slot.context);
+  asio::error_code ec;
+  socket.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    co_return;
+  }
+  auto conn = std::make_shared<http_connection>(std::move(socket), slot, handler, options, tasks, already_read);
+  co_await conn->run();
+}
+
 } // namespace
 
 http_connection::http_connection(asio::ip::tcp::socket socket, worker_slot& slot, http_handler& handler,
-                                 const server_options& options, task_group& tasks)
+                                 const server_options& options, task_group& tasks, std::string_view already_read)
     : socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       slot_(slot),
@@ -132,7 +151,9 @@ http_connection::http_connection(asio::ip::tcp::socket socket, worker_slot& slot
       options_(options),
       tasks_(tasks),
       parser_(options.limits),
-      in_(read_chunk) {
+      in_(std::max(read_chunk, already_read.size())) {
+  std::memcpy(in_.data(), already_read.data(), already_read.size());
+  in_end_ = already_read.size();
   slot_.connections.insert(this);
 }
 
@@ -287,6 +308,28 @@ asio::awaitable<bool> http_connection::stream_body(http::response res) {
   co_return completed && !gone;
 }
 
+bool http_connection::should_move(std::size_t worker) noexcept {
+  if (worker == affinity::none || worker >= slot_.slots.size() || worker == slot_.index) {
+    away_streak_ = 0;
+    return false;
+  }
+  return ++away_streak_ >= move_after && !closing_ && !slot_.draining && parser_.between_messages();
+}
+
+bool http_connection::move_to(worker_slot& target) {
+  asio::error_code ec;
+  const auto protocol = socket_.local_endpoint(ec).protocol();
+  if (ec) return false;
+  const int fd = socket_.release(ec);
+  if (ec) return false;
+  // Counted by the task group before this connection ends, so shutdown never misses it.
+  tasks_.spawn(target.context.get_executor(),
+               adopt(fd, protocol, std::string(in_.data() + in_begin_, in_end_ - in_begin_), target, handler_,
+                     options_, tasks_),
+               "connection");
+  return true;
+}
+
 asio::awaitable<bool> http_connection::serve_streamed() {
   using namespace asio::experimental::awaitable_operators;
   auto ex = co_await asio::this_coro::executor;
@@ -385,14 +428,19 @@ asio::awaitable<void> http_connection::serve() {
         const bool upgrade = parser_.head().upgrade;
         const bool keep_alive = parser_.head().keep_alive && !upgrade;
         http::response res;
+        hint_ = {};
         try {
-          res = co_await handler_.handle(make_request());
+          res = co_await handler_.handle(make_request(), &hint_);
         } catch (const std::exception& e) {
           spdlog::error("request handler failed: {}", e.what());
           res = http::response::json(R"({"c":"internal_error","m":"Internal error","md":{}})", 500);
         }
         const bool close = !keep_alive || closing_ || slot_.draining;
         if (!co_await respond(std::move(res), head_request, close)) co_return;
+        if (should_move(hint_.worker)) {
+          if (!co_await flush()) co_return;
+          if (move_to(*slot_.slots[hint_.worker])) co_return; // this worker's side ends here
+        }
         break;
       }
 

@@ -5,6 +5,10 @@
 // parser needs more input, so a burst of pipelined requests is answered with one write
 // (RFC 9112 §9.3.2). A watchdog closes the socket when a peer-controlled wait (idle, head,
 // body, write) passes its deadline; no deadline runs while a handler is working.
+//
+// Affinity: when the handler says eight requests in a row had their work on another worker,
+// the connection moves there between requests (its socket is handed to that worker's
+// io_context with the bytes already read), so that its later requests need no thread hop.
 #pragma once
 
 #include "actorhost/codec/http_parser.hpp"
@@ -19,6 +23,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -28,18 +33,21 @@ class http_connection;
 
 // What the connections of one worker share; touched only on that worker's thread.
 struct worker_slot {
-  explicit worker_slot(asio::io_context& ctx) : context(ctx), acceptor(ctx) {}
+  worker_slot(asio::io_context& ctx, std::size_t i, std::vector<std::unique_ptr<worker_slot>>& all)
+      : context(ctx), acceptor(ctx), index(i), slots(all) {}
   asio::io_context& context;
   asio::ip::tcp::acceptor acceptor;
   std::unordered_set<http_connection*> connections;
   http::date_cache dates;
   bool draining = false;
+  std::size_t index;                               // this worker
+  std::vector<std::unique_ptr<worker_slot>>& slots; // every worker's, for moving connections
 };
 
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
   http_connection(asio::ip::tcp::socket socket, worker_slot& slot, http_handler& handler,
-                  const server_options& options, task_group& tasks);
+                  const server_options& options, task_group& tasks, std::string_view already_read = {});
   ~http_connection();
 
   asio::awaitable<void> run();
@@ -57,6 +65,9 @@ private:
   asio::awaitable<bool> flush();
   asio::awaitable<bool> respond(http::response res, bool head_request, bool close);
   asio::awaitable<bool> serve_streamed();
+  // After a reply: whether to move to the worker the last requests' work lives on.
+  bool should_move(std::size_t worker) noexcept;
+  bool move_to(worker_slot& target);
   asio::awaitable<bool> stream_body(http::response res);
   asio::awaitable<void> watch_peer(bool& gone);
   http::request make_request();
@@ -78,6 +89,8 @@ private:
   clock::time_point armed_ = clock::time_point::max(); // when the watchdog wakes next
   bool idle_ = true;
   bool closing_ = false;
+  affinity hint_;
+  std::size_t away_streak_ = 0; // requests in a row whose work was on another worker
 };
 
 } // namespace actorhost::net

@@ -32,7 +32,7 @@ void log_task_failure(std::string_view what, std::exception_ptr e) noexcept {
 http_server::http_server(worker_pool& pool, http_handler& handler, server_options options)
     : pool_(pool), handler_(handler), options_(std::move(options)) {
   for (std::size_t i = 0; i < pool_.size(); ++i)
-    slots_.push_back(std::make_unique<worker_slot>(pool_.at(i).context()));
+    slots_.push_back(std::make_unique<worker_slot>(pool_.at(i).context(), i, slots_));
 }
 
 http_server::~http_server() = default;
