@@ -5,8 +5,8 @@
 //  - time to wake one: store load + state decode + instance construction, for random ids
 //    (median and p99 over `samples` wakes; the store's pages are warm, as for a recently
 //    used actor),
-//  - memory per awake idle actor: growth of anonymous RSS while `awake` instances are held
-//    in a map the way a scheduler shard holds them.
+//  - memory per awake idle actor: heap growth (mallinfo2) while `awake` instances are held in
+//    a map the way a scheduler shard holds them, with their last saved state.
 // Usage: wake_bench [N=200000] [samples=20000] [awake=100000]
 #include "actorhost/actor/actor.hpp"
 #include "actorhost/actor/actor_id.hpp"
@@ -19,7 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <malloc.h>
 #include <memory>
 #include <random>
 #include <string>
@@ -46,13 +46,8 @@ void from_json(const rapidjson::Value& v, counter_state& s) {
     s.request_count = v["requestCount"].GetInt64();
 }
 
-long rss_anon_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("RssAnon:", 0) == 0) return std::stol(line.substr(8));
-  return -1;
-}
+// Bytes the heap has handed out (RSS would hide reuse of memory freed earlier).
+std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
 } // namespace
 
@@ -75,8 +70,11 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < n; ++i) {
       std::vector<std::string> key{"k" + std::to_string(i)};
       ids.push_back(actorhost::make_actor_id("counter", key));
-      batch.push_back({actorhost::actor_id_hash(ids.back()), actorhost::store::encode_meta("counter", key, ""),
-                       R"({"requestCount":)" + std::to_string(i) + R"(,"count":)" + std::to_string(i) + "}"});
+      actorhost::store::actor_write w;
+      w.id = actorhost::actor_id_hash(ids.back());
+      w.meta_json = actorhost::store::encode_meta("counter", key, "");
+      w.state_json = R"({"requestCount":)" + std::to_string(i) + R"(,"count":)" + std::to_string(i) + "}";
+      batch.push_back(std::move(w));
       if (batch.size() == 10'000 || i + 1 == n) {
         if (auto ec = store.write(batch)) {
           std::fprintf(stderr, "write failed: %s\n", ec.message().c_str());
@@ -103,7 +101,7 @@ int main(int argc, char** argv) {
   }
   std::sort(wake_us.begin(), wake_us.end());
 
-  const long before = rss_anon_kib();
+  const std::size_t before = heap_in_use();
   std::unordered_map<std::uint64_t, std::shared_ptr<actorhost::instance_base>> held;
   held.reserve(awake);
   for (std::size_t i = 0; i < awake; ++i) {
@@ -113,14 +111,14 @@ int main(int argc, char** argv) {
     inst->saved_state = std::move(rec->state_json); // the scheduler keeps the last saved bytes
     held.emplace(actorhost::actor_id_hash(ids[i]), std::move(inst));
   }
-  const long after = rss_anon_kib();
+  const std::size_t after = heap_in_use();
 
   std::printf("actors on disk:            %zu\n", n);
   std::printf("bytes per sleeping actor:  %.0f (data.mdb %.1f MiB)\n", double(data_bytes) / n, data_bytes / 1048576.0);
   std::printf("wake (load+decode+build):  median %.2f us, p99 %.2f us over %zu random wakes\n",
               wake_us[wake_us.size() / 2], wake_us[wake_us.size() * 99 / 100], samples);
-  std::printf("memory per awake actor:    %.0f bytes (RssAnon +%ld KiB for %zu actors)\n",
-              (after - before) * 1024.0 / awake, after - before, awake);
+  std::printf("memory per awake actor:    %.0f bytes (heap +%zu KiB for %zu actors, map entry included)\n",
+              double(after - before) / awake, (after - before) / 1024, awake);
   held.clear();
   std::filesystem::remove_all(dir);
   return 0;

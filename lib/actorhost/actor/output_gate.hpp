@@ -16,13 +16,13 @@
 #include <asio/steady_timer.hpp>
 
 #include <cstdint>
-#include <list>
 
 namespace actorhost {
 
 class output_gate {
 public:
-  explicit output_gate(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  explicit output_gate(asio::any_io_executor executor)
+      : wake_(std::move(executor), asio::steady_timer::time_point::max()) {}
 
   // A write is starting: its ticket.
   std::uint64_t begin_write() noexcept { return ++issued_; }
@@ -37,16 +37,13 @@ public:
   std::uint64_t completed() const noexcept { return durable_; }
 
 private:
-  struct waiter {
-    std::uint64_t ticket;
-    asio::steady_timer* timer;
-  };
-
-  asio::any_io_executor executor_;
   std::uint64_t issued_ = 0;
   std::uint64_t durable_ = 0;
   std::uint64_t failed_ticket_ = 0; // the first ticket that failed; 0: none
-  std::list<waiter> waiters_;
+  // Never expires: waiters wait on it, complete() cancels it to wake them all, and each one
+  // whose writes are not all durable yet waits again.
+  asio::steady_timer wake_;
+  std::size_t waiting_ = 0;
 };
 
 } // namespace actorhost

@@ -157,9 +157,30 @@ void scheduler::save(shard& s, instance_base& inst) {
   inst.saved_state = std::move(bytes);
   inst.saved_meta = true;
   const auto ticket = inst.gate().begin_write();
-  committer_->submit(std::move(w), [ex = s.executor, self = inst.shared_from_this(), ticket](std::error_code ec) {
-    asio::post(ex, [self, ticket, ok = !ec] { self->gate().complete(ticket, ok); });
+  committer_->submit(std::move(w), [this, &s, self = inst.shared_from_this(), ticket](std::error_code ec) {
+    deliver(s, self, ticket, !ec);
   });
+}
+
+void scheduler::deliver(shard& s, std::shared_ptr<instance_base> inst, std::uint64_t ticket, bool ok) {
+  bool post = false;
+  {
+    std::lock_guard lock(s.outcomes_mutex);
+    s.outcomes.push_back({std::move(inst), ticket, ok});
+    post = !std::exchange(s.drain_posted, true);
+  }
+  // A whole commit group's outcomes for this worker take one post.
+  if (post) asio::post(s.executor, [this, &s] { drain_outcomes(s); });
+}
+
+void scheduler::drain_outcomes(shard& s) {
+  std::vector<shard::outcome> ready;
+  {
+    std::lock_guard lock(s.outcomes_mutex);
+    ready.swap(s.outcomes);
+    s.drain_posted = false;
+  }
+  for (auto& o : ready) o.inst->gate().complete(o.ticket, o.ok);
 }
 
 asio::awaitable<bool> scheduler::pass_gate(shard& s, std::shared_ptr<instance_base> inst) {

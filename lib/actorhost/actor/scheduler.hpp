@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -96,6 +97,15 @@ private:
     asio::steady_timer sweep_timer;
     std::uint64_t next_epoch = 1;
     bool stopping = false;
+    // Commit outcomes arrive from the committer's thread; one post drains all that arrived.
+    struct outcome {
+      std::shared_ptr<instance_base> inst;
+      std::uint64_t ticket;
+      bool ok;
+    };
+    std::mutex outcomes_mutex;
+    std::vector<outcome> outcomes;
+    bool drain_posted = false;
   };
 
   shard& home_of(std::string_view id) noexcept;
@@ -106,6 +116,9 @@ private:
   void evict(shard& s, instance_base& inst);
   // Starts a commit when the state changed since the last one.
   void save(shard& s, instance_base& inst);
+  // On the committer's thread: hands one commit outcome to the shard.
+  void deliver(shard& s, std::shared_ptr<instance_base> inst, std::uint64_t ticket, bool ok);
+  void drain_outcomes(shard& s);
   // Waits for the gate; on failure resets the instance. False when the reply must not leave.
   asio::awaitable<bool> pass_gate(shard& s, std::shared_ptr<instance_base> inst);
 
