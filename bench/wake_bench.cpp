@@ -1,6 +1,6 @@
 // wake_bench: what an actor costs asleep and awake, and how long waking one takes.
 //
-// Fills an LMDB store with N sleeping actors (a small counter state, as httpActor's), then
+// Fills an LMDB store with N sleeping actors (httpActor's state: two counters), then
 //  - bytes on disk per sleeping actor (data file size / N),
 //  - time to wake one: store load + state decode + instance construction, for random ids
 //    (median and p99 over `samples` wakes; the store's pages are warm, as for a recently
@@ -8,6 +8,8 @@
 //  - memory per awake idle actor: heap growth (mallinfo2) while `awake` instances are held in
 //    a map the way a scheduler shard holds them, with their last saved state.
 // Usage: wake_bench [N=200000] [samples=20000] [awake=100000]
+#include "examples/request_json.hpp"
+
 #include "actorhost/actor/actor.hpp"
 #include "actorhost/actor/actor_id.hpp"
 #include "actorhost/actor/registry.hpp"
@@ -28,24 +30,6 @@
 
 namespace {
 
-struct counter_state {
-  std::int64_t request_count = 0;
-  std::int64_t count = 0;
-};
-void to_json(actorhost::json_writer& w, const counter_state& s) {
-  w.StartObject();
-  w.Key("requestCount");
-  w.Int64(s.request_count);
-  w.Key("count");
-  w.Int64(s.count);
-  w.EndObject();
-}
-void from_json(const rapidjson::Value& v, counter_state& s) {
-  if (v.IsObject() && v.HasMember("count") && v["count"].IsInt64()) s.count = v["count"].GetInt64();
-  if (v.IsObject() && v.HasMember("requestCount") && v["requestCount"].IsInt64())
-    s.request_count = v["requestCount"].GetInt64();
-}
-
 // Bytes the heap has handed out (RSS would hide reuse of memory freed earlier).
 std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
@@ -58,7 +42,7 @@ int main(int argc, char** argv) {
 
   const auto dir = std::filesystem::temp_directory_path() / ("wake_bench_" + std::to_string(::getpid()));
   actorhost::registry reg;
-  reg.add(actorhost::actor<counter_state>{.name = "counter", .on_auth = actorhost::allow_all});
+  reg.add(actorhost::actor<examples::request_count_state>{.name = "counter", .on_auth = actorhost::allow_all});
   const auto* def = reg.find("counter");
   asio::io_context ctx;
 

@@ -93,12 +93,7 @@ asio::awaitable<std::optional<response>> hello(hono_context, request, route_para
 }
 
 asio::awaitable<std::optional<response>> echo(hono_context, request req, route_params) {
-  actorhost::http::headers h;
-  h.append("Content-Type", req.headers().first("content-type").value_or("application/octet-stream"));
-  std::string body;
-  if (req.streamed()) body = co_await actorhost::http::read_all(req.body_stream());
-  else body = std::move(req.body());
-  co_return response(std::move(body), 200, std::move(h));
+  co_return co_await echo_body(std::move(req));
 }
 
 asio::awaitable<std::optional<response>> stats(hono_context ctx, request, route_params) {

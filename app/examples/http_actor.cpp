@@ -64,14 +64,7 @@ asio::awaitable<std::optional<response>> on_fetch(http_context ctx, request req)
   const bool get = method == "GET" || method == "HEAD";
 
   if (path == "/api/hello" && get) co_return response::json(R"({"message":"Hello from actor!"})");
-  if (path == "/api/echo" && method == "POST") {
-    actorhost::http::headers h;
-    h.append("Content-Type", req.headers().first("content-type").value_or("application/octet-stream"));
-    std::string body;
-    if (req.streamed()) body = co_await actorhost::http::read_all(req.body_stream());
-    else body = std::move(req.body());
-    co_return response(std::move(body), 200, std::move(h));
-  }
+  if (path == "/api/echo" && method == "POST") co_return co_await echo_body(std::move(req));
   if ((path == "/api/stats" || path == "/api/state") && get) co_return response::json(request_count_json(count));
   if (path == "/api/request") co_return response::json(describe_request(req));
   if (path == "/api/increment" && method == "POST")

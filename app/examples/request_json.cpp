@@ -5,6 +5,13 @@
 
 namespace examples {
 
+asio::awaitable<std::optional<actorhost::http::response>> echo_body(actorhost::http::request req) {
+  actorhost::http::headers h;
+  h.append("Content-Type", req.headers().first("content-type").value_or("application/octet-stream"));
+  std::string body = co_await actorhost::http::read_all(req.body_stream());
+  co_return actorhost::http::response(std::move(body), 200, std::move(h));
+}
+
 std::string describe_request(const actorhost::http::request& req) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);

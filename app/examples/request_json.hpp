@@ -4,10 +4,17 @@
 #include "actorhost/actor/actor.hpp"
 #include "actorhost/http/request.hpp"
 
+#include <asio/awaitable.hpp>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace examples {
+
+// POST /api/echo: the body back, byte for byte, with the request's Content-Type (read
+// through body_stream(), so a streamed upload is echoed too).
+asio::awaitable<std::optional<actorhost::http::response>> echo_body(actorhost::http::request req);
 
 // {"method","url","pathname","search","headers":{...},"bodyText"} as the handler saw them.
 std::string describe_request(const actorhost::http::request& req);

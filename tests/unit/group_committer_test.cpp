@@ -6,6 +6,8 @@
 #include <lmdb.h>
 #include <unistd.h>
 
+#include "temp_dir.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -33,25 +35,7 @@ namespace {
 
 constexpr std::size_t mib = std::size_t{1} << 20;
 
-class temp_dir {
-public:
-  explicit temp_dir(std::string_view tag) {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("actorhost-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const fs::path& path() const noexcept { return path_; }
-
-private:
-  fs::path path_;
-};
+using actorhost::testing::temp_dir;
 
 // A store in its own temporary directory (the directory outlives the store).
 struct store_fixture {

@@ -8,6 +8,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "temp_dir.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <cerrno>
@@ -34,26 +36,7 @@ namespace {
 
 constexpr std::size_t mib = std::size_t{1} << 20;
 
-// A fresh directory under the system's temp directory, removed with everything in it.
-class temp_dir {
-public:
-  explicit temp_dir(std::string_view tag) {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("actorhost-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const fs::path& path() const noexcept { return path_; }
-
-private:
-  fs::path path_;
-};
+using actorhost::testing::temp_dir;
 
 store_options options_for(const fs::path& dir, std::size_t map_bytes = 64 * mib, std::size_t max_map_bytes = 1024 * mib,
                           bool durable = true) {

@@ -1,5 +1,7 @@
 #include "actorhost/codec/http_parser.hpp"
 
+#include "actorhost/codec/ascii.hpp"
+
 #include <llhttp.h>
 
 #include <algorithm>
@@ -29,12 +31,6 @@ public:
     return "unknown http error";
   }
 };
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
 
 } // namespace
 

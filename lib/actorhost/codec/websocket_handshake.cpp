@@ -1,5 +1,7 @@
 #include "actorhost/codec/websocket_handshake.hpp"
 
+#include "actorhost/codec/ascii.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -27,37 +29,6 @@ public:
     return "unknown WebSocket handshake error";
   }
 };
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(x) == lower(y);
-         });
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Calls f(element) for each trimmed, non-empty element of a comma-separated list (RFC 9110
-// §5.6.1); stops early when f returns true and then returns true itself.
-template <class F>
-bool any_element(std::string_view list, F f) {
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    const auto element = trim(list.substr(0, comma));
-    if (!element.empty() && f(element)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-bool has_token(std::string_view list, std::string_view token) {
-  return any_element(list, [&](std::string_view e) { return iequals(e, token); });
-}
 
 bool base64_char(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
@@ -111,14 +82,14 @@ std::error_code check_websocket_upgrade(std::string_view method, int version_min
   std::string_view key, version;
   for (const auto& f : fields) {
     if (iequals(f.name, "host")) host = true;
-    else if (iequals(f.name, "upgrade")) upgrade = upgrade || has_token(f.value, "websocket");
-    else if (iequals(f.name, "connection")) connection = connection || has_token(f.value, "upgrade");
+    else if (iequals(f.name, "upgrade")) upgrade = upgrade || list_has_token(f.value, "websocket");
+    else if (iequals(f.name, "connection")) connection = connection || list_has_token(f.value, "upgrade");
     else if (iequals(f.name, "sec-websocket-key")) {
       ++keys;
-      key = trim(f.value);
+      key = trim_ows(f.value);
     } else if (iequals(f.name, "sec-websocket-version")) {
       ++versions;
-      version = trim(f.value);
+      version = trim_ows(f.value);
     }
   }
   if (!host) return e::missing_host;                        // §4.2.1 item 2
@@ -154,7 +125,7 @@ std::vector<std::string> parse_websocket_protocols(std::span<const header_field>
   std::vector<std::string> out;
   for (const auto& f : fields) {
     if (!iequals(f.name, "sec-websocket-protocol")) continue;
-    any_element(f.value, [&](std::string_view e) {
+    any_list_element(f.value, [&](std::string_view e) {
       out.emplace_back(e);
       return false;
     });

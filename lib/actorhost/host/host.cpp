@@ -1,6 +1,7 @@
 #include "actorhost/host/host.hpp"
 
 #include "actorhost/actor/actor_id.hpp"
+#include "actorhost/codec/ascii.hpp"
 #include "actorhost/codec/js_json.hpp"
 #include "actorhost/codec/uri.hpp"
 
@@ -167,18 +168,8 @@ asio::awaitable<http::response> host::resolve(http::request req) {
 }
 
 bool host::origin_allowed(std::string_view origin) const {
-  std::string_view list = options_.cors.allow_origins;
-  if (list == "*") return true;
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    auto item = list.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == origin) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
+  const std::string_view allowed = options_.cors.allow_origins;
+  return allowed == "*" || codec::any_list_element(allowed, [&](std::string_view o) { return o == origin; });
 }
 
 http::response host::preflight(const http::request& req) const {

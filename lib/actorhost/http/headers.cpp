@@ -5,14 +5,6 @@
 
 namespace actorhost::http {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lx = (x >= 'A' && x <= 'Z') ? x + 32 : x;
-           const auto ly = (y >= 'A' && y <= 'Z') ? y + 32 : y;
-           return lx == ly;
-         });
-}
-
 bool valid_field_name(std::string_view name) noexcept {
   if (name.empty()) return false;
   for (const char c : name) {

@@ -8,6 +8,7 @@
 // value holding CR, LF or NUL, so a handler cannot split a response (RFC 9110 §5.5).
 #pragma once
 
+#include "actorhost/codec/ascii.hpp"
 #include "actorhost/codec/http_parser.hpp"
 
 #include <initializer_list>
@@ -18,7 +19,7 @@
 
 namespace actorhost::http {
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+using codec::iequals;
 bool valid_field_name(std::string_view name) noexcept;
 bool valid_field_value(std::string_view value) noexcept;
 
