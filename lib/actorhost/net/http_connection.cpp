@@ -152,7 +152,7 @@ http_connection::http_connection(asio::ip::tcp::socket socket, worker_slot& slot
       tasks_(tasks),
       parser_(options.limits),
       in_(std::max(read_chunk, already_read.size())) {
-  std::memcpy(in_.data(), already_read.data(), already_read.size());
+  if (!already_read.empty()) std::memcpy(in_.data(), already_read.data(), already_read.size());
   in_end_ = already_read.size();
   slot_.connections.insert(this);
 }
