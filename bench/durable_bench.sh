@@ -16,32 +16,15 @@ KEYS=${KEYS:-64}
 WORKERS=${WORKERS:-$(nproc)}
 PORT=${PORT:-18182}
 
-scripts/setup build bench >&2
-scripts/build >/dev/null
-
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source bench/lib.sh
 
 flags=()
 [[ -n ${RELAXED:-} ]] && flags+=(--relaxed-durability)
-build/app/actorhost --port "$PORT" --threads "$WORKERS" --data-dir "$dir/data" --log-level warn "${flags[@]}" >/dev/null &
-pid=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.05; done
+start_actorhost "$PORT" --threads "$WORKERS" "${flags[@]}"
 
 base="http://127.0.0.1:$PORT/registry/actors/httpActor/raw/http/api"
-run_wrk() { # keys method path -> "rps p99_ms"
-  BENCH_KEYS=$1 BENCH_METHOD=$2 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/query.lua "$base/$3" | awk '
-    /Requests\/sec/ { rps = $2 }
-    $1 == "99%" { v = $2; unit = v; gsub(/[0-9.]/, "", unit); gsub(/[a-z]/, "", v);
-                  if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; p99 = v }
-    END { printf "%.0f %.3f\n", rps, p99 }'
-}
-median() { printf "%s\n" "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# keys method path -> "rps p99_ms"
+run_route() { BENCH_KEYS=$1 BENCH_METHOD=$2 run_wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s bench/query.lua "$base/$3"; }
 
 # Create the actors and warm up.
 BENCH_KEYS=$KEYS BENCH_METHOD=POST wrk -t1 -c"$CONNECTIONS" -d2s -s bench/query.lua "$base/increment" >/dev/null
@@ -51,9 +34,9 @@ printf "%-6s %-6s %-16s %12s %10s\n" round keys route req/s p99_ms
 for keys in 1 "$KEYS"; do
   hello=(); inc=()
   for r in $(seq "$ROUNDS"); do
-    read -r rps p99 < <(run_wrk "$keys" GET hello)
+    read -r rps p99 < <(run_route "$keys" GET hello)
     hello+=("$rps"); printf "%-6s %-6s %-16s %12s %10s\n" "$r" "$keys" "GET /api/hello" "$rps" "$p99"
-    read -r rps p99 < <(run_wrk "$keys" POST increment)
+    read -r rps p99 < <(run_route "$keys" POST increment)
     inc+=("$rps"); printf "%-6s %-6s %-16s %12s %10s\n" "$r" "$keys" "POST /increment" "$rps" "$p99"
   done
   h=$(median "${hello[@]}"); i=$(median "${inc[@]}")

@@ -19,34 +19,14 @@ ROUTE=${ROUTE:-actor}
 NGINX_PORT=${NGINX_PORT:-18181}
 HOST_PORT=${HOST_PORT:-18180}
 
-scripts/setup build bench >&2
-scripts/build >/dev/null
-
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source bench/lib.sh
 
 sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$NGINX_PORT|g" -e "s|@WORKERS@|$WORKERS|g" bench/nginx.conf.in >"$dir/nginx.conf"
 nginx -c "$dir/nginx.conf" -p "$dir" &
-pids+=($!)
-build/app/actorhost --port "$HOST_PORT" --threads "$WORKERS" --data-dir "$dir/data" --log-level warn >"$dir/host.out" &
-pids+=($!)
+bench_pids+=($!)
+start_actorhost "$HOST_PORT" --threads "$WORKERS"
 
-wait_port() {
-  for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
-    sleep 0.05
-  done
-  echo "nothing listens on port $1" >&2
-  exit 1
-}
 wait_port "$NGINX_PORT"
-wait_port "$HOST_PORT"
 
 if [[ $ROUTE == health ]]; then
   host_url="http://127.0.0.1:$HOST_PORT/health"
@@ -57,15 +37,6 @@ else
 fi
 nginx_url="http://127.0.0.1:$NGINX_PORT/api/hello"
 
-# Prints "rps p99_ms" for one wrk run.
-run_wrk() {
-  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" | awk '
-    /Requests\/sec/ { rps = $2 }
-    $1 == "99%" { v = $2; unit = v; gsub(/[0-9.]/, "", unit); gsub(/[a-z]/, "", v);
-                  if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; p99 = v }
-    END { printf "%.0f %.3f\n", rps, p99 }'
-}
-
 # Warm both up (and create the actor) before measuring.
 wrk -t1 -c"$CONNECTIONS" -d2s "${host_args[@]}" "$host_url" >/dev/null
 wrk -t1 -c"$CONNECTIONS" -d2s "$nginx_url" >/dev/null
@@ -73,15 +44,14 @@ wrk -t1 -c"$CONNECTIONS" -d2s "$nginx_url" >/dev/null
 printf "%-6s %-10s %12s %10s\n" round server req/s p99_ms
 nginx_rps=(); host_rps=(); host_p99=(); nginx_p99=()
 for r in $(seq "$ROUNDS"); do
-  read -r rps p99 < <(run_wrk "$nginx_url")
+  read -r rps p99 < <(run_wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$nginx_url")
   nginx_rps+=("$rps"); nginx_p99+=("$p99")
   printf "%-6s %-10s %12s %10s\n" "$r" nginx "$rps" "$p99"
-  read -r rps p99 < <(run_wrk "${host_args[@]}" "$host_url")
+  read -r rps p99 < <(run_wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "${host_args[@]}" "$host_url")
   host_rps+=("$rps"); host_p99+=("$p99")
   printf "%-6s %-10s %12s %10s\n" "$r" actorhost "$rps" "$p99"
 done
 
-median() { printf "%s\n" "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 n=$(median "${nginx_rps[@]}"); h=$(median "${host_rps[@]}")
 np=$(median "${nginx_p99[@]}"); hp=$(median "${host_p99[@]}")
 echo "median: nginx $n req/s (p99 $np ms), actorhost $h req/s (p99 $hp ms)"

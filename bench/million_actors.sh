@@ -14,20 +14,9 @@ IDLE_MS=${IDLE_MS:-2000}
 PORT=${PORT:-18183}
 CONNECTIONS=${CONNECTIONS:-64}
 
-scripts/setup build bench >&2
-scripts/build >/dev/null
+source bench/lib.sh
 
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-build/app/actorhost --port "$PORT" --data-dir "$dir/data" --actor-idle-timeout "$IDLE_MS" --log-level warn >/dev/null &
-pid=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.05; done
+start_actorhost "$PORT" --actor-idle-timeout "$IDLE_MS"
 
 mem() { awk '/RssAnon/ { a = $2 } /RssFile/ { f = $2 } END { printf "%d %d\n", a / 1024, f / 1024 }' "/proc/$pid/status"; }
 read -r a0 f0 < <(mem)

@@ -6,6 +6,7 @@
 // SPEC §2 (parts of at most 128 bytes, no key for getForId), its "input" re-serializes to
 // valid JSON, a resolved key-based query has a well-formed id equal to make_actor_id(), and
 // JSON.stringify([name, key]) parses back to exactly the name and key it was made from.
+#include "fuzz_check.hpp"
 #include "actorhost/actor/actor_id.hpp"
 #include "actorhost/actor/errors.hpp"
 #include "actorhost/actor/query.hpp"
@@ -23,14 +24,6 @@
 #include <variant>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (0)
 
 std::string_view as_view(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 

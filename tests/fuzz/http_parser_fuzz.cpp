@@ -7,6 +7,7 @@
 // the driver checks the event protocol: consumed never exceeds what was offered, a head
 // precedes every message, errors stick, and the parser always makes progress. Any broken
 // invariant aborts, which libFuzzer reports as a crash.
+#include "fuzz_check.hpp"
 #include "actorhost/codec/http_parser.hpp"
 
 #include <cstddef>
@@ -25,14 +26,6 @@ using actorhost::codec::http_error;
 using actorhost::codec::http_parser;
 using actorhost::codec::http_parser_limits;
 using event = http_parser::event;
-
-#define FUZZ_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (0)
 
 struct outcome {
   std::vector<std::string> requests; // everything the parser reported, one string each
@@ -114,10 +107,11 @@ outcome run(std::string_view bytes, std::size_t stride, const http_parser_limits
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 2) return 0;
-  const std::uint8_t flags = data[0];
-  const std::size_t stride = data[1];
-  const std::string_view bytes(reinterpret_cast<const char*>(data) + 2, size - 2);
+  const auto input = actorhost::fuzz::split_fuzz_input(data, size);
+  if (!input) return 0;
+  const std::uint8_t flags = input->flags;
+  const std::size_t stride = input->stride;
+  const std::string_view bytes = input->bytes;
 
   http_parser_limits limits;
   if (flags & 1) {
@@ -129,7 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const outcome whole = run(bytes, 0, limits);
-  const outcome pieces = run(bytes, stride == 0 ? 1 : stride, limits);
+  const outcome pieces = run(bytes, stride, limits);
   // The verdicts agree, with one exception: llhttp hands over a partial token when the input
   // ends inside it, so a request that is both over a limit and malformed further on in that
   // token can be refused for the limit when cut there, and for its syntax when whole.

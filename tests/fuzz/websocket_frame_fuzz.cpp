@@ -10,6 +10,7 @@
 // may be sent, errors that stick with the close code of their error). Finally every event is
 // written again with the writer (masked in the server role) and parsed back: the result must
 // be the same events. Any broken invariant aborts, which libFuzzer reports as a crash.
+#include "fuzz_check.hpp"
 #include "actorhost/codec/websocket_frame.hpp"
 
 #include "actorhost/codec/utf8.hpp"
@@ -28,14 +29,6 @@ namespace {
 
 using namespace actorhost::codec;
 using event = websocket_parser::event;
-
-#define FUZZ_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
-  } while (0)
 
 struct parsed_event {
   websocket_opcode opcode;
@@ -134,17 +127,18 @@ std::string rewrite(const std::vector<parsed_event>& events, websocket_role role
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 2) return 0;
-  const std::uint8_t flags = data[0];
-  const std::size_t stride = data[1];
-  const std::string_view bytes(reinterpret_cast<const char*>(data) + 2, size - 2);
+  const auto input = actorhost::fuzz::split_fuzz_input(data, size);
+  if (!input) return 0;
+  const std::uint8_t flags = input->flags;
+  const std::size_t stride = input->stride;
+  const std::string_view bytes = input->bytes;
 
   websocket_parser_options options;
   if (flags & 1) options.role = websocket_role::client;
   if (flags & 2) options.max_message_size = (flags >> 2) * 8u;
 
   const outcome whole = run(bytes, 0, options);
-  const outcome pieces = run(bytes, stride == 0 ? 1 : stride, options);
+  const outcome pieces = run(bytes, stride, options);
   FUZZ_CHECK(whole.error == pieces.error);
   FUZZ_CHECK(whole.close_code == pieces.close_code);
   FUZZ_CHECK(whole.closed == pieces.closed);
