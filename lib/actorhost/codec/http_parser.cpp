@@ -72,7 +72,7 @@ struct http_parser::callbacks {
     s.head_.chunked = s.head_.expect_continue = s.head_.upgrade = false;
     s.body_.clear();
     s.body_total_ = 0;
-    s.head_bytes_ = 0;
+    s.trailer_bytes_ = 0;
     s.in_value_ = false;
     s.state_ = state::head;
     return 0;
@@ -81,35 +81,36 @@ struct http_parser::callbacks {
   static int on_method(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
     s.head_.method.append(at, n);
-    return s.add_head_bytes(n);
+    return 0; // the head's size is checked on the raw bytes, in scan_head()
   }
 
   static int on_url(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
     if (s.head_.target.size() + n > s.limits_.max_target_bytes) return s.fail(http_error::uri_too_long);
     s.head_.target.append(at, n);
-    return s.add_head_bytes(n);
+    return 0;
   }
 
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
-    // Trailer fields are not merged into the head (RFC 9110 §6.5.1); they are only counted.
-    if (s.state_ == state::body) return s.add_head_bytes(n);
+    // Trailer fields are not merged into the head (RFC 9110 §6.5.1); they are only counted,
+    // against the head limit (scan_head() covers the head itself).
+    if (s.state_ == state::body) return s.add_trailer_bytes(n);
     if (s.in_value_ || s.head_.fields.empty()) {
       if (s.head_.fields.size() >= s.limits_.max_header_count) return s.fail(http_error::too_many_headers);
       s.head_.fields.emplace_back();
       s.in_value_ = false;
     }
     s.head_.fields.back().name.append(at, n);
-    return s.add_head_bytes(n);
+    return 0;
   }
 
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
-    if (s.state_ == state::body) return s.add_head_bytes(n);
+    if (s.state_ == state::body) return s.add_trailer_bytes(n);
     s.in_value_ = true;
     s.head_.fields.back().value.append(at, n);
-    return s.add_head_bytes(n);
+    return 0;
   }
 
   static int on_headers_complete(llhttp_t* p) {
@@ -227,9 +228,9 @@ http_parser::head_scan_result http_parser::scan_head(std::span<const char> bytes
   return {bytes.size(), std::nullopt};
 }
 
-int http_parser::add_head_bytes(std::size_t n) {
-  head_bytes_ += n;
-  if (head_bytes_ > limits_.max_head_bytes) return fail(http_error::headers_too_large);
+int http_parser::add_trailer_bytes(std::size_t n) {
+  trailer_bytes_ += n;
+  if (trailer_bytes_ > limits_.max_head_bytes) return fail(http_error::headers_too_large);
   return 0;
 }
 

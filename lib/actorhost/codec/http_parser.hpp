@@ -108,7 +108,7 @@ private:
   struct callbacks;
 
   int fail(http_error e, std::string_view reason = {});
-  int add_head_bytes(std::size_t n);
+  int add_trailer_bytes(std::size_t n);
   struct head_scan_result {
     std::size_t ok_bytes;             // bytes before the first violation
     std::optional<http_error> error;  // the violation, if any
@@ -120,7 +120,7 @@ private:
   http_parser_limits limits_;
   request_head head_;
   std::string body_;
-  std::size_t head_bytes_ = 0;
+  std::size_t trailer_bytes_ = 0;
   std::uint64_t body_total_ = 0;
   struct head_scan {
     std::size_t bytes = 0;       // every byte of the head so far, as received
