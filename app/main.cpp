@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   std::size_t map_mib = 64;
   std::size_t max_map_mib = std::size_t{1} << 20;
   bool no_cors = false;
+  std::uint64_t ws_max_message = 16 * 1024 * 1024;
+  int ws_ping_ms = 30'000;
 
   cli.add_option("--host", host, "Address to listen on")->envname("ACTORHOST_HOST")->capture_default_str();
   cli.add_option("--port", port, "Port to listen on (0 picks a free one)")
@@ -64,6 +66,11 @@ int main(int argc, char** argv) {
   cli.add_option("--cors-origins", cors_origins, "Allowed CORS origins: * or a comma-separated list")
       ->envname("ACTORHOST_CORS_ORIGINS")->capture_default_str();
   cli.add_flag("--no-cors", no_cors, "Answer no CORS preflight and add no CORS headers")->envname("ACTORHOST_NO_CORS");
+  cli.add_option("--ws-max-message", ws_max_message, "Largest WebSocket message in bytes a client may send (1009 beyond)")
+      ->envname("ACTORHOST_WS_MAX_MESSAGE")->check(CLI::PositiveNumber)->capture_default_str();
+  cli.add_option("--ws-ping-interval", ws_ping_ms,
+                 "Milliseconds of WebSocket silence before a ping; as long again unanswered drops the socket")
+      ->envname("ACTORHOST_WS_PING_INTERVAL")->check(CLI::PositiveNumber)->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("actorhost");
@@ -80,6 +87,8 @@ int main(int argc, char** argv) {
   options.server.header_timeout = std::chrono::milliseconds(header_timeout_ms);
   options.server.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
   options.server.io_timeout = std::chrono::milliseconds(io_timeout_ms);
+  options.server.websocket.max_message_size = ws_max_message;
+  options.server.websocket.ping_interval = std::chrono::milliseconds(ws_ping_ms);
   options.threads = threads;
   options.data_dir = data_dir;
   options.durable = !relaxed;

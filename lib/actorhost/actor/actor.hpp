@@ -130,6 +130,12 @@ struct actor {
   std::function<asio::awaitable<std::string>(auth_params)> on_auth;
   // onFetch: answers raw HTTP requests; std::nullopt is an invalid response (500).
   std::function<asio::awaitable<std::optional<http::response>>(context_type ctx, http::request req)> on_fetch;
+  // onWebSocket: serves one accepted WebSocket. It may loop on ws->receive() until the socket
+  // closes, or register listeners and return: the socket stays open (and the actor awake)
+  // either way until one side closes it. The request is the upgrade request, its URL
+  // http://actor/{path}?{query}.
+  std::function<asio::awaitable<void>(context_type ctx, std::shared_ptr<http::websocket> ws, http::request req)>
+      on_websocket;
 };
 
 template <durable_state State, class Vars>
@@ -156,6 +162,7 @@ public:
   std::string_view name() const noexcept override { return spec_.name; }
   bool has_auth() const noexcept override { return static_cast<bool>(spec_.on_auth); }
   bool has_fetch() const noexcept override { return static_cast<bool>(spec_.on_fetch); }
+  bool has_websocket() const noexcept override { return static_cast<bool>(spec_.on_websocket); }
 
   asio::awaitable<std::string> authenticate(auth_params params) const override {
     if (!spec_.on_auth) throw forbidden("This actor admits no public requests (it has no onAuth)");
@@ -192,6 +199,12 @@ public:
                                                        std::string auth_json) const override {
     auto& typed = static_cast<typed_instance<State, Vars>&>(inst);
     return spec_.on_fetch(context<State, Vars>(typed, std::move(auth_json)), std::move(req));
+  }
+
+  asio::awaitable<void> websocket(instance_base& inst, std::shared_ptr<http::websocket> ws, http::request req,
+                                  std::string auth_json) const override {
+    auto& typed = static_cast<typed_instance<State, Vars>&>(inst);
+    return spec_.on_websocket(context<State, Vars>(typed, std::move(auth_json)), std::move(ws), std::move(req));
   }
 
 private:

@@ -2,13 +2,14 @@
 //
 // actor.hpp turns an author's actor<State, Vars> into a definition; the registry holds them
 // by name and the scheduler calls them. Nothing here runs on a particular thread except
-// fetch(), which runs on the instance's home worker.
+// fetch() and websocket(), which run on the instance's home worker.
 #pragma once
 
 #include "actorhost/actor/instance.hpp"
 #include "actorhost/actor/query.hpp"
 #include "actorhost/http/request.hpp"
 #include "actorhost/http/response.hpp"
+#include "actorhost/http/websocket.hpp"
 
 #include <asio/awaitable.hpp>
 #include <rapidjson/document.h>
@@ -42,6 +43,7 @@ public:
   virtual std::string_view name() const noexcept = 0;
   virtual bool has_auth() const noexcept = 0;
   virtual bool has_fetch() const noexcept = 0;
+  virtual bool has_websocket() const noexcept = 0;
 
   // Runs onAuth; the result is the auth data as JSON text. Throws actor_error to refuse.
   virtual asio::awaitable<std::string> authenticate(auth_params params) const = 0;
@@ -58,6 +60,10 @@ public:
   // Runs onFetch on `inst` (on its home worker).
   virtual asio::awaitable<std::optional<http::response>> fetch(instance_base& inst, http::request req,
                                                                std::string auth_json) const = 0;
+
+  // Runs onWebSocket on `inst` (on its home worker, where `ws` lives too).
+  virtual asio::awaitable<void> websocket(instance_base& inst, std::shared_ptr<http::websocket> ws,
+                                          http::request req, std::string auth_json) const = 0;
 };
 
 inline std::string_view instance_base::name() const noexcept { return def_.name(); }

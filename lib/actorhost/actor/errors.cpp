@@ -35,6 +35,10 @@ actor_error fetch_handler_not_defined() {
   return {"fetch_handler_not_defined", "This actor has no onFetch handler", 404};
 }
 
+actor_error websocket_handler_not_defined() {
+  return {"websocket_handler_not_defined", "This actor has no onWebSocket handler", 404};
+}
+
 actor_error invalid_fetch_response() {
   return {"invalid_fetch_response", "The actor's onFetch handler returned no response", 500};
 }

@@ -70,6 +70,7 @@ public:
   bool broken = false;      // a commit failed: no new work, reload from the store
   std::uint64_t epoch = 0;  // this incarnation, unique per actor id
   int in_flight = 0;
+  int open_sockets = 0; // WebSockets being served (each also counts in in_flight)
   std::chrono::steady_clock::time_point last_active{};
   std::list<instance_base*>::iterator lru; // position in the shard's recency list
   state_saver* saver = nullptr;

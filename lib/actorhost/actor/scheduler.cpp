@@ -3,6 +3,7 @@
 #include "actorhost/actor/actor_id.hpp"
 #include "actorhost/actor/definition.hpp"
 #include "actorhost/codec/http_parser.hpp"
+#include "actorhost/codec/websocket_frame.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -244,6 +245,43 @@ asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::re
   co_return std::move(*res);
 }
 
+asio::awaitable<void> scheduler::connect(target t, http::request req, std::string auth_json,
+                                         std::shared_ptr<http::websocket> ws) {
+  auto& s = home_of(t.query->id);
+  if (!s.executor.running_in_this_thread()) {
+    spdlog::error("a WebSocket for {} was served off its actor's worker", t.query->id);
+    ws->close(codec::websocket_close::internal_error, "internal_error");
+    co_return;
+  }
+  auto located = locate(s, t);
+  if (auto* err = std::get_if<actor_error>(&located)) {
+    ws->close(codec::websocket_close::internal_error, err->code());
+    co_return;
+  }
+  auto inst = std::get<std::shared_ptr<instance_base>>(std::move(located));
+  const definition& def = inst->def();
+  if (!def.has_websocket()) {
+    ws->close(codec::websocket_close::internal_error, errors::websocket_handler_not_defined().code());
+    co_return;
+  }
+  // The actor stays awake while the socket is open, whether or not the handler still runs.
+  busy_guard busy(inst);
+  ++inst->open_sockets;
+  try {
+    co_await def.websocket(*inst, ws, std::move(req), std::move(auth_json));
+  } catch (const actor_error& e) {
+    spdlog::warn("onWebSocket of {} ({}) failed: {}", def.name(), inst->id(), e.what());
+    if (ws->is_open()) ws->close(codec::websocket_close::internal_error, e.code());
+  } catch (const std::exception& e) {
+    spdlog::error("onWebSocket of {} ({}) threw: {}", def.name(), inst->id(), e.what());
+    if (ws->is_open()) ws->close(codec::websocket_close::internal_error, "internal_error");
+  }
+  co_await ws->closed();
+  --inst->open_sockets;
+  // What the socket's handlers changed is committed when it closes (SPEC §5); nobody waits.
+  if (inst->unsaved()) save(s, *inst);
+}
+
 asio::awaitable<std::variant<std::string, actor_error>> scheduler::resolve(target t) {
   auto& s = home_of(t.query->id);
   return run_on(s.executor, resolve_on(s, std::move(t)));
@@ -281,7 +319,8 @@ void scheduler::sweep(shard& s) {
     instance_base& inst = **--it;
     // Changes made outside a handler or with allow_unconfirmed. A handler still running with
     // gated changes commits them itself when it ends (its reply waits for that commit).
-    if (inst.unsaved() && (inst.in_flight == 0 || !inst.touched())) save(s, inst);
+    // So are changes made in WebSocket handlers, which may run as long as their sockets.
+    if (inst.unsaved() && (inst.in_flight == 0 || !inst.touched() || inst.open_sockets > 0)) save(s, inst);
     const bool idle = inst.in_flight == 0 && !inst.unsaved() && inst.gate().idle();
     if (!idle) continue;
     if (excess > 0 || now - inst.last_active >= options_.idle_timeout) {

@@ -75,6 +75,10 @@ public:
 
   // Locates (creating or waking if the query says so) and runs onFetch.
   asio::awaitable<http::response> fetch(target t, http::request req, std::string auth_json);
+  // Locates (creating or waking if the query says so) and serves `ws` with onWebSocket until it
+  // closes. Must run on the actor's home worker (home_index), where `ws` lives. Setup errors
+  // close the socket with 1011 and the error's code as the reason (SPEC §3).
+  asio::awaitable<void> connect(target t, http::request req, std::string auth_json, std::shared_ptr<http::websocket> ws);
   // Locates (creating or waking if the query says so) and returns the actor's id.
   asio::awaitable<std::variant<std::string, actor_error>> resolve(target t);
   // The class name of the actor with this id, if it exists (awake or asleep).

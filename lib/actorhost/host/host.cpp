@@ -4,6 +4,8 @@
 #include "actorhost/codec/ascii.hpp"
 #include "actorhost/codec/js_json.hpp"
 #include "actorhost/codec/uri.hpp"
+#include "actorhost/codec/websocket_frame.hpp"
+#include "actorhost/codec/websocket_handshake.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -20,11 +22,52 @@ std::pair<std::string_view, std::string_view> first_segment(std::string_view pat
   return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
-// "raw/http" or "raw/http/..." : the part after it (nullopt when it is not that route).
-std::optional<std::string_view> after_raw_http(std::string_view rest) {
-  if (rest == "raw/http") return std::string_view{};
-  if (rest.starts_with("raw/http/")) return rest.substr(9);
+// `route` or `route/...`: the part after it (nullopt when `rest` is not that route).
+std::optional<std::string_view> after_route(std::string_view rest, std::string_view route) {
+  if (!rest.starts_with(route)) return std::nullopt;
+  rest.remove_prefix(route.size());
+  if (rest.empty()) return rest;
+  if (rest.front() == '/') return rest.substr(1);
   return std::nullopt;
+}
+
+// A session that only closes: how WebSocket setup errors are told (SPEC §3).
+http::websocket_session close_with(std::uint16_t code, std::string_view reason) {
+  std::string text(reason.substr(0, 123));
+  if (!codec::valid_utf8(text)) text = "error";
+  return [code, text](std::shared_ptr<http::websocket> ws) -> asio::awaitable<void> {
+    ws->close(code, text);
+    co_return;
+  };
+}
+
+// What the WebSocket subprotocols carry (SPEC §3): query.<json>, encoding.<name>,
+// conn_params.<json>, rivetkit, then the caller's own.
+struct socket_offer {
+  std::optional<std::string> query;
+  std::optional<std::string> conn_params;
+  std::optional<std::string> encoding;
+  std::string answer; // the subprotocol to answer with ("" for none)
+  bool malformed = false;
+};
+
+socket_offer read_offer(const std::vector<std::string>& protocols) {
+  socket_offer o;
+  bool rivetkit = false;
+  for (const auto& p : protocols) {
+    std::string_view v = p;
+    auto take = [&](std::string_view prefix, std::optional<std::string>& into) {
+      if (!v.starts_with(prefix)) return false;
+      into = codec::decode_component(v.substr(prefix.size()));
+      if (!into) o.malformed = true;
+      return true;
+    };
+    if (take("query.", o.query) || take("conn_params.", o.conn_params) || take("encoding.", o.encoding)) continue;
+    if (v == "rivetkit") rivetkit = true;
+  }
+  if (rivetkit) o.answer = "rivetkit";
+  else if (!protocols.empty()) o.answer = protocols.front();
+  return o;
 }
 
 // The URL an actor sees: http://actor/{path}?{query} (SPEC §3).
@@ -63,28 +106,38 @@ asio::awaitable<http::response> host::route(http::request req, net::affinity* hi
   if (!path.starts_with("/actors/")) co_return error_response(errors::not_found());
   const std::string_view rest = path.substr(8);
 
-  if (auto sub = after_raw_http(rest)) {
+  if (auto sub = after_route(rest, "raw/http")) {
     auto href = actor_href(*sub, req.url());
     co_return co_await raw_http(std::move(req), {}, std::move(href), hint);
+  }
+  if (auto sub = after_route(rest, "raw/websocket")) {
+    auto href = actor_href(*sub, req.url());
+    co_return co_await websocket(std::move(req), {}, std::move(href), hint);
   }
   if (rest == "resolve") {
     if (req.method() != "POST") co_return error_response(errors::invalid_request("resolve takes POST"));
     co_return co_await resolve(std::move(req));
   }
   const auto [name, after_name] = first_segment(rest);
-  if (auto sub = after_raw_http(after_name)) {
+  const auto http_sub = after_route(after_name, "raw/http");
+  const auto ws_sub = http_sub ? std::nullopt : after_route(after_name, "ws");
+  if (http_sub || ws_sub) {
     auto decoded = codec::decode_component(name);
     if (!decoded || decoded->empty()) co_return error_response(errors::invalid_request("malformed actor name in path"));
-    auto href = actor_href(*sub, req.url());
+    auto href = actor_href(http_sub ? *http_sub : *ws_sub, req.url());
+    if (ws_sub) co_return co_await websocket(std::move(req), std::move(*decoded), std::move(href), hint);
     co_return co_await raw_http(std::move(req), std::move(*decoded), std::move(href), hint);
   }
   co_return error_response(errors::not_found());
 }
 
-std::variant<target, actor_error> host::read_target(const http::request& req, std::string_view route_name) {
-  std::optional<std::string_view> text;
+std::optional<std::string_view> host::query_header(const http::request& req) {
   for (auto h : query_headers)
-    if ((text = req.headers().first(h))) break;
+    if (auto text = req.headers().first(h)) return text;
+  return std::nullopt;
+}
+
+std::variant<target, actor_error> host::read_target(std::optional<std::string_view> text, std::string_view route_name) {
   if (!text) return errors::invalid_request("missing actor query (X-RivetKit-Actor-Query header)");
 
   const std::size_t worker = pool_.current();
@@ -107,9 +160,8 @@ std::variant<target, actor_error> host::read_target(const http::request& req, st
   return target{std::move(q), def};
 }
 
-asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const http::request& req,
-                                                                       std::string_view route_name, bool action) {
-  auto read = read_target(req, route_name);
+asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const http::request& req, caller who) {
+  auto read = read_target(who.query, who.route_name);
   if (auto* err = std::get_if<actor_error>(&read)) co_return std::move(*err);
   admitted a{std::move(std::get<target>(read)), {}};
   if (a.t.def == nullptr) {
@@ -124,17 +176,21 @@ asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const htt
   }
 
   rapidjson::Document conn_params;
-  if (auto params = req.headers().first("x-rivetkit-conn-params")) {
+  if (auto params = who.conn_params) {
     conn_params.Parse(params->data(), params->size());
     if (conn_params.HasParseError()) co_return errors::invalid_params("connection parameters are not valid JSON");
   }
 
-  if (!a.t.def->has_auth()) co_return forbidden("This actor admits no public requests (it has no onAuth)");
+  if (!a.t.def->has_auth()) {
+    if (who.refused_by_auth != nullptr) *who.refused_by_auth = true;
+    co_return forbidden("This actor admits no public requests (it has no onAuth)");
+  }
   std::array<intent, 3> intents_buffer;
-  const auto intents = intents_for(*a.t.query, action, intents_buffer);
+  const auto intents = intents_for(*a.t.query, who.action, intents_buffer);
   try {
     a.auth_json = co_await a.t.def->authenticate(auth_params{req, intents, conn_params});
   } catch (const actor_error& e) {
+    if (who.refused_by_auth != nullptr) *who.refused_by_auth = true;
     co_return e;
   } catch (const std::exception& e) {
     spdlog::error("onAuth of {} threw: {}", a.t.def->name(), e.what());
@@ -146,7 +202,7 @@ asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const htt
 
 asio::awaitable<http::response> host::raw_http(http::request req, std::string route_name, std::string href,
                                                net::affinity* hint) {
-  auto admission = co_await admit(req, route_name, true);
+  auto admission = co_await admit(req, caller{query_header(req), conn_params_header(req), route_name, true});
   if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
   auto& a = std::get<admitted>(admission);
   if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
@@ -154,10 +210,57 @@ asio::awaitable<http::response> host::raw_http(http::request req, std::string ro
   co_return co_await scheduler_.fetch(std::move(a.t), std::move(req), std::move(a.auth_json));
 }
 
+asio::awaitable<http::response> host::websocket(http::request req, std::string route_name, std::string href,
+                                                net::affinity* hint) {
+  codec::websocket_upgrade offer;
+  if (auto ec = codec::check_websocket_upgrade(req.method(), req.version_minor(), req.headers().fields(), offer)) {
+    const int status = codec::websocket_handshake_status(ec);
+    auto res = error_response(errors::invalid_request(ec.message()));
+    res.set_status(status);
+    if (status == 426) {
+      res.headers().append("Upgrade", "websocket");
+      res.headers().append("Sec-WebSocket-Version", codec::websocket_version);
+    }
+    co_return res;
+  }
+  const socket_offer from = read_offer(offer.protocols);
+  http::headers accept{{"Upgrade", "websocket"}, {"Sec-WebSocket-Accept", codec::websocket_accept(offer.key)}};
+  if (!from.answer.empty()) accept.append("Sec-WebSocket-Protocol", from.answer);
+  auto refuse = [&](std::uint16_t code, const actor_error& e) {
+    return http::response::websocket_upgrade(close_with(code, e.code()), std::move(accept));
+  };
+  using codec::websocket_close::internal_error;
+  if (from.malformed) co_return refuse(internal_error, errors::invalid_request("malformed subprotocol"));
+  if (from.encoding && *from.encoding != "json")
+    co_return refuse(internal_error, errors::invalid_request("unsupported encoding: " + *from.encoding));
+
+  // The query: a subprotocol, else ?query= in the URL, else the header.
+  std::optional<std::string> url_query;
+  if (!from.query) url_query = req.url().search_param("query");
+  std::optional<std::string_view> query = from.query ? std::optional<std::string_view>(*from.query)
+                                          : url_query  ? std::optional<std::string_view>(*url_query)
+                                                       : query_header(req);
+  std::optional<std::string_view> params = from.conn_params ? std::optional<std::string_view>(*from.conn_params)
+                                                            : conn_params_header(req);
+  bool by_auth = false;
+  auto admission = co_await admit(req, caller{query, params, route_name, true, &by_auth});
+  if (auto* err = std::get_if<actor_error>(&admission))
+    co_return refuse(by_auth ? codec::websocket_close::policy_violation : internal_error, *err);
+  auto& a = std::get<admitted>(admission);
+  if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
+  req.set_url(http::url(std::move(href)));
+  // Runs on the actor's home worker, where the connection hands the socket (the hint).
+  auto session = [&sched = scheduler_, t = std::move(a.t), req = std::move(req),
+                  auth = std::move(a.auth_json)](std::shared_ptr<http::websocket> ws) {
+    return sched.connect(t, req, auth, std::move(ws));
+  };
+  co_return http::response::websocket_upgrade(std::move(session), std::move(accept));
+}
+
 asio::awaitable<http::response> host::resolve(http::request req) {
   if (auto enc = req.headers().first("x-rivetkit-encoding"); enc && *enc != "json")
     co_return error_response(errors::invalid_request("unsupported encoding: " + std::string(*enc)));
-  auto admission = co_await admit(req, {}, false);
+  auto admission = co_await admit(req, caller{query_header(req), conn_params_header(req), {}, false});
   if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
   auto result = co_await scheduler_.resolve(std::move(std::get<admitted>(admission).t));
   if (auto* err = std::get_if<actor_error>(&result)) co_return error_response(*err);
@@ -165,6 +268,10 @@ asio::awaitable<http::response> host::resolve(http::request req) {
   codec::append_js_json_string(body, std::get<std::string>(result));
   body += '}';
   co_return http::response::json(std::move(body));
+}
+
+std::optional<std::string_view> host::conn_params_header(const http::request& req) {
+  return req.headers().first("x-rivetkit-conn-params");
 }
 
 bool host::origin_allowed(std::string_view origin) const {

@@ -3,12 +3,17 @@
 //   GET  /health                                  -> "ok"
 //   ANY  [/registry]/actors/{name}/raw/http/{path} (the seed's form)
 //   ANY  [/registry]/actors/raw/http/{path}        (RivetKit 0.9's wire form)
+//   GET  [/registry]/actors/{name}/ws/{path}       WebSocket upgrade (the seed's form)
+//   GET  [/registry]/actors/raw/websocket/{path}   WebSocket upgrade (0.9's form)
 //   POST [/registry]/actors/resolve                -> {"i":"<actorId>"}
 //   OPTIONS anything                               -> CORS preflight, never reaches an actor
 //
 // For actor routes the host reads the query, runs the class's onAuth on the connection's own
 // worker (so a refused caller never reaches the actor's worker, its state or the store), then
 // hands the request to the scheduler. Errors are answered as {"c","m","md"} with their status.
+// A WebSocket upgrade is answered 101 once the handshake is valid; the socket then moves to
+// the actor's home worker, and setup errors close it (1008 for auth, 1011 otherwise, the
+// error's code as the reason).
 #pragma once
 
 #include "actorhost/actor/registry.hpp"
@@ -42,14 +47,25 @@ private:
   asio::awaitable<http::response> route(http::request req, net::affinity* hint);
   asio::awaitable<http::response> raw_http(http::request req, std::string route_name, std::string actor_href,
                                            net::affinity* hint);
+  asio::awaitable<http::response> websocket(http::request req, std::string route_name, std::string actor_href,
+                                            net::affinity* hint);
   asio::awaitable<http::response> resolve(http::request req);
-  // The query of `req`, checked against the route's actor name, from the worker's memo
-  // when it can be. A getForId query without a name comes back with no definition.
-  std::variant<target, actor_error> read_target(const http::request& req, std::string_view route_name);
+  static std::optional<std::string_view> query_header(const http::request& req);
+  static std::optional<std::string_view> conn_params_header(const http::request& req);
+  // A query, checked against the route's actor name, from the worker's memo when it can be.
+  // A getForId query without a name comes back with no definition.
+  std::variant<target, actor_error> read_target(std::optional<std::string_view> query, std::string_view route_name);
+  // Who calls, as the route found it.
+  struct caller {
+    std::optional<std::string_view> query;
+    std::optional<std::string_view> conn_params;
+    std::string_view route_name;
+    bool action = false;
+    bool* refused_by_auth = nullptr; // set when onAuth (or its absence) refused the caller
+  };
   // Query, name and auth: everything up to handing over to the scheduler.
   struct admitted;
-  asio::awaitable<std::variant<admitted, actor_error>> admit(const http::request& req, std::string_view route_name,
-                                                              bool action);
+  asio::awaitable<std::variant<admitted, actor_error>> admit(const http::request& req, caller who);
   http::response preflight(const http::request& req) const;
   void add_cors(std::string_view origin, http::response& res) const;
   bool origin_allowed(std::string_view origin) const;

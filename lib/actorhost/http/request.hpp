@@ -71,12 +71,17 @@ public:
   body_reader body_stream();
   void set_body_stream(std::shared_ptr<body_source> source) noexcept { stream_ = std::move(source); }
 
+  // HTTP/1.x's minor version as received (1 unless the server says otherwise).
+  int version_minor() const noexcept { return version_minor_; }
+  void set_version_minor(int v) noexcept { version_minor_ = v; }
+
 private:
   std::string method_ = "GET";
   http::url url_;
   http::headers headers_;
   std::string body_;
   std::shared_ptr<body_source> stream_;
+  int version_minor_ = 1;
 };
 
 } // namespace actorhost::http

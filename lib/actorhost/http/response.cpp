@@ -93,6 +93,12 @@ response response::empty(int status, http::headers headers) {
   return r;
 }
 
+response response::websocket_upgrade(websocket_session session, http::headers headers) {
+  response r = empty(101, std::move(headers));
+  r.session_ = std::move(session);
+  return r;
+}
+
 rapidjson::Document response::json() const {
   rapidjson::Document doc;
   doc.Parse(body_.data(), body_.size());

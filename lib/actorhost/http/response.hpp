@@ -7,6 +7,7 @@
 #pragma once
 
 #include "actorhost/http/headers.hpp"
+#include "actorhost/http/websocket.hpp"
 
 #include <asio/awaitable.hpp>
 #include <rapidjson/document.h>
@@ -55,6 +56,9 @@ public:
   // text/event-stream with no caching, for Server-Sent Events.
   static response event_stream(body_producer producer, http::headers headers = {});
   static response empty(int status, http::headers headers = {});
+  // 101 Switching Protocols to a WebSocket: `headers` hold Upgrade, Sec-WebSocket-Accept and
+  // the chosen protocol; once the 101 is sent, the server hands the socket to `session`.
+  static response websocket_upgrade(websocket_session session, http::headers headers);
 
   int status() const noexcept { return status_; }
   void set_status(int status) noexcept { status_ = status; }
@@ -69,11 +73,15 @@ public:
   bool streaming() const noexcept { return static_cast<bool>(producer_); }
   body_producer& producer() noexcept { return producer_; }
 
+  bool upgrading() const noexcept { return static_cast<bool>(session_); }
+  websocket_session& session() noexcept { return session_; }
+
 private:
   int status_ = 200;
   http::headers headers_;
   std::string body_;
   body_producer producer_;
+  websocket_session session_;
 };
 
 // JSON.stringify of a rapidjson value.

@@ -60,7 +60,8 @@ void serialize_response(std::string& out, const response& r, const head_options&
       out += "\r\n";
     }
   }
-  if (opts.close) out += "Connection: close\r\n";
+  if (r.status() == 101) out += "Connection: Upgrade\r\n";
+  else if (opts.close) out += "Connection: close\r\n";
   out += "\r\n";
   if (!no_body && !opts.head_request && !r.streaming()) out += r.body();
 }

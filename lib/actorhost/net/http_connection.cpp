@@ -1,6 +1,7 @@
 #include "actorhost/net/http_connection.hpp"
 
 #include "actorhost/codec/js_json.hpp"
+#include "actorhost/net/websocket_connection.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -140,6 +141,21 @@ asio::awaitable<void> adopt(int fd, asio::ip::tcp protocol, std::string already_
   co_await conn->run();
 }
 
+// Serves an upgraded socket as a WebSocket on the worker it was handed to.
+asio::awaitable<void> serve_websocket(int fd, asio::ip::tcp protocol, std::string already_read, worker_slot& slot,
+                                      const server_options& options, task_group& tasks, std::string subprotocol,
+                                      http::websocket_session session) {
+  asio::ip::tcp::socket socket(slot.context);
+  asio::error_code ec;
+  socket.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    co_return;
+  }
+  auto ws = std::make_shared<websocket_connection>(std::move(socket), slot, options, std::move(subprotocol), already_read);
+  co_await ws->run(std::move(session), tasks);
+}
+
 } // namespace
 
 http_connection::http_connection(asio::ip::tcp::socket socket, worker_slot& slot, http_handler& handler,
@@ -242,8 +258,10 @@ http::request http_connection::make_request() {
     if (target.empty() || target.front() != '/') href.push_back('/');
     if (target != "*") href += target;
   }
-  return http::request(std::move(head.method), http::url(std::move(href)), http::headers(std::move(head.fields)),
-                       std::move(parser_.body()));
+  http::request req(std::move(head.method), http::url(std::move(href)), http::headers(std::move(head.fields)),
+                    std::move(parser_.body()));
+  req.set_version_minor(head.version_minor);
+  return req;
 }
 
 asio::awaitable<bool> http_connection::respond(http::response res, bool head_request, bool close) {
@@ -306,6 +324,23 @@ asio::awaitable<bool> http_connection::stream_body(http::response res) {
   const bool completed = outcome.index() == 0 && std::get<0>(outcome);
   if (!completed) sink->close();
   co_return completed && !gone;
+}
+
+asio::awaitable<void> http_connection::upgrade(http::response res) {
+  http::serialize_response(out_, res, {false, false, slot_.dates.now()});
+  if (!co_await flush()) co_return;
+  auto& target = hint_.worker < slot_.slots.size() ? *slot_.slots[hint_.worker] : slot_;
+  asio::error_code ec;
+  const auto protocol = socket_.local_endpoint(ec).protocol();
+  if (ec) co_return;
+  const int fd = socket_.release(ec);
+  if (ec) co_return;
+  // Bytes after the request's head are the client's first frames.
+  tasks_.spawn(target.context.get_executor(),
+               serve_websocket(fd, protocol, std::string(in_.data() + in_begin_, in_end_ - in_begin_), target,
+                               options_, tasks_, std::string(res.headers().first("sec-websocket-protocol").value_or("")),
+                               std::move(res.session())),
+               "WebSocket connection");
 }
 
 bool http_connection::should_move(std::size_t worker) noexcept {
@@ -425,8 +460,7 @@ asio::awaitable<void> http_connection::serve() {
       case codec::http_parser::event::message_complete: {
         clear_deadline();
         const bool head_request = parser_.head().method == "HEAD";
-        const bool upgrade = parser_.head().upgrade;
-        const bool keep_alive = parser_.head().keep_alive && !upgrade;
+        const bool keep_alive = parser_.head().keep_alive && !parser_.head().upgrade;
         http::response res;
         hint_ = {};
         try {
@@ -434,6 +468,10 @@ asio::awaitable<void> http_connection::serve() {
         } catch (const std::exception& e) {
           spdlog::error("request handler failed: {}", e.what());
           res = http::response::json(R"({"c":"internal_error","m":"Internal error","md":{}})", 500);
+        }
+        if (res.upgrading()) {
+          co_await upgrade(std::move(res));
+          co_return; // the socket is a WebSocket's now
         }
         const bool close = !keep_alive || closing_ || slot_.draining;
         if (!co_await respond(std::move(res), head_request, close)) co_return;

@@ -16,6 +16,7 @@
 #include "actorhost/net/http_handler.hpp"
 #include "actorhost/net/server_options.hpp"
 #include "actorhost/net/task_group.hpp"
+#include "actorhost/net/worker_slot.hpp"
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -24,25 +25,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 namespace actorhost::net {
-
-class http_connection;
-
-// What the connections of one worker share; touched only on that worker's thread.
-struct worker_slot {
-  worker_slot(asio::io_context& ctx, std::size_t i, std::vector<std::unique_ptr<worker_slot>>& all)
-      : context(ctx), acceptor(ctx), index(i), slots(all) {}
-  asio::io_context& context;
-  asio::ip::tcp::acceptor acceptor;
-  std::unordered_set<http_connection*> connections;
-  http::date_cache dates;
-  bool draining = false;
-  std::size_t index;                               // this worker
-  std::vector<std::unique_ptr<worker_slot>>& slots; // every worker's, for moving connections
-};
 
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
@@ -64,6 +49,8 @@ private:
   asio::awaitable<bool> read_more();
   asio::awaitable<bool> flush();
   asio::awaitable<bool> respond(http::response res, bool head_request, bool close);
+  // Answers 101 and hands the socket to a websocket_connection on the worker named by the hint.
+  asio::awaitable<void> upgrade(http::response res);
   asio::awaitable<bool> serve_streamed();
   // After a reply: whether to move to the worker the last requests' work lives on.
   bool should_move(std::size_t worker) noexcept;

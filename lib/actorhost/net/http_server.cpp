@@ -1,6 +1,7 @@
 #include "actorhost/net/http_server.hpp"
 
 #include "actorhost/net/http_connection.hpp"
+#include "actorhost/net/websocket_connection.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -94,6 +95,8 @@ void http_server::shutdown(std::chrono::milliseconds grace, std::function<void()
       // Copy first: closing may end a connection, which removes itself from the set.
       std::vector<http_connection*> conns(s->connections.begin(), s->connections.end());
       for (auto* c : conns) c->close_if_idle();
+      std::vector<websocket_connection*> sockets(s->websockets.begin(), s->websockets.end());
+      for (auto* w : sockets) w->going_away();
     });
   }
   asio::co_spawn(slots_.front()->context, drain(std::chrono::steady_clock::now() + grace, std::move(done)),
@@ -112,6 +115,8 @@ asio::awaitable<void> http_server::drain(std::chrono::steady_clock::time_point d
       asio::post(slot->context, [s = slot.get()] {
         std::vector<http_connection*> conns(s->connections.begin(), s->connections.end());
         for (auto* c : conns) c->close();
+        std::vector<websocket_connection*> sockets(s->websockets.begin(), s->websockets.end());
+        for (auto* w : sockets) w->abort();
       });
     }
     // Let the closed connections unwind before the loops stop.

@@ -1,0 +1,104 @@
+// websocketActor: the seed page's raw onWebSocket example.
+//
+//   on open                      {"type":"welcome","connectionCount":n}
+//   text {"type":"ping"}         {"type":"pong","timestamp":<ms since the epoch>}
+//   any other text               {"type":"echo","data":<the message: its JSON, or the text>}
+//   binary                       the same bytes back
+//   GET /stats (onFetch)         {"connectionCount":n,"messageCount":m}
+//
+// connectionCount counts every connection ever opened and is saved (saveState) before the
+// welcome goes out; messageCount is left to the periodic flush and the save on close, as the
+// seed describes for state changed in message handlers.
+#include "examples.hpp"
+
+#include "actorhost/codec/js_json.hpp"
+
+#include <rapidjson/writer.h>
+
+#include <chrono>
+
+namespace examples {
+
+namespace {
+
+using actorhost::http::request;
+using actorhost::http::response;
+using actorhost::http::websocket;
+using actorhost::http::websocket_message;
+
+struct socket_stats {
+  std::int64_t connection_count = 0;
+  std::int64_t message_count = 0;
+};
+
+void to_json(actorhost::json_writer& w, const socket_stats& s) {
+  w.StartObject();
+  w.Key("connectionCount");
+  w.Int64(s.connection_count);
+  w.Key("messageCount");
+  w.Int64(s.message_count);
+  w.EndObject();
+}
+
+void from_json(const rapidjson::Value& v, socket_stats& s) {
+  if (!v.IsObject()) return;
+  if (v.HasMember("connectionCount") && v["connectionCount"].IsInt64()) s.connection_count = v["connectionCount"].GetInt64();
+  if (v.HasMember("messageCount") && v["messageCount"].IsInt64()) s.message_count = v["messageCount"].GetInt64();
+}
+
+using socket_context = actorhost::context<socket_stats>;
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The answer to one text message.
+std::string answer(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("type") && doc["type"] == "ping")
+    return R"({"type":"pong","timestamp":)" + std::to_string(now_ms()) + "}";
+  std::string out = R"({"type":"echo","data":)";
+  if (doc.HasParseError()) actorhost::codec::append_js_json_string(out, text);
+  else out += actorhost::http::to_json(doc);
+  out += '}';
+  return out;
+}
+
+asio::awaitable<void> on_websocket(socket_context ctx, std::shared_ptr<websocket> ws, request) {
+  const auto n = ++ctx.state().connection_count;
+  co_await ctx.save_state();
+  co_await ws->send_text(R"({"type":"welcome","connectionCount":)" + std::to_string(n) + "}");
+  while (auto msg = co_await ws->receive()) {
+    ++ctx.state().message_count;
+    if (msg->binary) {
+      co_await ws->send(std::move(*msg));
+    } else {
+      co_await ws->send_text(answer(msg->text()));
+    }
+  }
+}
+
+asio::awaitable<std::optional<response>> on_fetch(socket_context ctx, request req) {
+  if (req.url().pathname() == "/stats" && req.method() == "GET") {
+    rapidjson::StringBuffer buffer;
+    actorhost::json_writer w(buffer);
+    to_json(w, ctx.read_state());
+    co_return response::json(std::string(buffer.GetString(), buffer.GetSize()));
+  }
+  co_return response("Not Found", 404);
+}
+
+} // namespace
+
+void add_websocket_actor(actorhost::registry& reg) {
+  reg.add(actorhost::actor<socket_stats>{
+      .name = "websocketActor",
+      .on_auth = actorhost::allow_all,
+      .on_fetch = on_fetch,
+      .on_websocket = on_websocket,
+  });
+}
+
+} // namespace examples

@@ -1,0 +1,32 @@
+// worker_slot: what the connections of one worker share, touched only on that worker's thread.
+#pragma once
+
+#include "actorhost/http/serializer.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+namespace actorhost::net {
+
+class http_connection;
+class websocket_connection;
+
+struct worker_slot {
+  worker_slot(asio::io_context& ctx, std::size_t i, std::vector<std::unique_ptr<worker_slot>>& all)
+      : context(ctx), acceptor(ctx), index(i), slots(all) {}
+  asio::io_context& context;
+  asio::ip::tcp::acceptor acceptor;
+  std::unordered_set<http_connection*> connections;
+  std::unordered_set<websocket_connection*> websockets;
+  http::date_cache dates;
+  bool draining = false;
+  std::size_t index;                               // this worker
+  std::vector<std::unique_ptr<worker_slot>>& slots; // every worker's, for moving connections
+};
+
+} // namespace actorhost::net
