@@ -127,32 +127,48 @@ asio::awaitable<void> run_producer(http::body_producer producer, std::shared_ptr
   co_await sink->finish();
 }
 
-// Takes over a connection moved from another worker: runs on the new worker.
-asio::awaitable<void> adopt(int fd, asio::ip::tcp protocol, std::string already_read, worker_slot& slot,
-                            http_handler& handler, const server_options& options, task_group& tasks) {
-  asio::ip::tcp::socket socket(slot.context);
-  asio::error_code ec;
-  socket.assign(protocol, fd, ec);
-  if (ec) {
+// A socket released by one worker, as it travels to another.
+struct released_socket {
+  int fd;
+  asio::ip::tcp protocol;
+
+  // On the receiving worker: the socket again (nullopt, and the descriptor closed, on failure).
+  std::optional<asio::ip::tcp::socket> adopt(asio::io_context& ctx) const {
+    asio::ip::tcp::socket socket(ctx);
+    asio::error_code ec;
+    socket.assign(protocol, fd, ec);
+    if (!ec) return socket;
     ::close(fd);
-    co_return;
+    return std::nullopt;
   }
-  auto conn = std::make_shared<http_connection>(std::move(socket), slot, handler, options, tasks, already_read);
+};
+
+// Takes the descriptor out of `socket`'s io_context, so another worker can adopt it.
+std::optional<released_socket> release(asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return std::nullopt;
+  const int fd = socket.release(ec);
+  if (ec) return std::nullopt;
+  return released_socket{fd, protocol};
+}
+
+// Takes over a connection moved from another worker: runs on the new worker.
+asio::awaitable<void> adopt(released_socket moved, std::string already_read, worker_slot& slot, http_handler& handler,
+                            const server_options& options, task_group& tasks) {
+  auto socket = moved.adopt(slot.context);
+  if (!socket) co_return;
+  auto conn = std::make_shared<http_connection>(std::move(*socket), slot, handler, options, tasks, already_read);
   co_await conn->run();
 }
 
 // Serves an upgraded socket as a WebSocket on the worker it was handed to.
-asio::awaitable<void> serve_websocket(int fd, asio::ip::tcp protocol, std::string already_read, worker_slot& slot,
+asio::awaitable<void> serve_websocket(released_socket moved, std::string already_read, worker_slot& slot,
                                       const server_options& options, task_group& tasks, std::string subprotocol,
                                       http::websocket_session session) {
-  asio::ip::tcp::socket socket(slot.context);
-  asio::error_code ec;
-  socket.assign(protocol, fd, ec);
-  if (ec) {
-    ::close(fd);
-    co_return;
-  }
-  auto ws = std::make_shared<websocket_connection>(std::move(socket), slot, options, std::move(subprotocol), already_read);
+  auto socket = moved.adopt(slot.context);
+  if (!socket) co_return;
+  auto ws = std::make_shared<websocket_connection>(std::move(*socket), slot, options, std::move(subprotocol), already_read);
   co_await ws->run(std::move(session), tasks);
 }
 
@@ -330,14 +346,11 @@ asio::awaitable<void> http_connection::upgrade(http::response res) {
   http::serialize_response(out_, res, {false, false, slot_.dates.now()});
   if (!co_await flush()) co_return;
   auto& target = hint_.worker < slot_.slots.size() ? *slot_.slots[hint_.worker] : slot_;
-  asio::error_code ec;
-  const auto protocol = socket_.local_endpoint(ec).protocol();
-  if (ec) co_return;
-  const int fd = socket_.release(ec);
-  if (ec) co_return;
+  const auto moved = release(socket_);
+  if (!moved) co_return;
   // Bytes after the request's head are the client's first frames.
   tasks_.spawn(target.context.get_executor(),
-               serve_websocket(fd, protocol, std::string(in_.data() + in_begin_, in_end_ - in_begin_), target,
+               serve_websocket(*moved, std::string(in_.data() + in_begin_, in_end_ - in_begin_), target,
                                options_, tasks_, std::string(res.headers().first("sec-websocket-protocol").value_or("")),
                                std::move(res.session())),
                "WebSocket connection");
@@ -352,14 +365,11 @@ bool http_connection::should_move(std::size_t worker) noexcept {
 }
 
 bool http_connection::move_to(worker_slot& target) {
-  asio::error_code ec;
-  const auto protocol = socket_.local_endpoint(ec).protocol();
-  if (ec) return false;
-  const int fd = socket_.release(ec);
-  if (ec) return false;
+  const auto moved = release(socket_);
+  if (!moved) return false;
   // Counted by the task group before this connection ends, so shutdown never misses it.
   tasks_.spawn(target.context.get_executor(),
-               adopt(fd, protocol, std::string(in_.data() + in_begin_, in_end_ - in_begin_), target, handler_,
+               adopt(*moved, std::string(in_.data() + in_begin_, in_end_ - in_begin_), target, handler_,
                      options_, tasks_),
                "connection");
   return true;

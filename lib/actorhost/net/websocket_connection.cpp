@@ -40,6 +40,7 @@ websocket_connection::websocket_connection(asio::ip::tcp::socket socket, worker_
       parser_({codec::websocket_role::server, options.websocket.max_message_size}),
       in_(std::max(read_chunk, already_read.size())),
       write_ready_(socket_.get_executor()),
+      drained_(socket_.get_executor()),
       keeper_(socket_.get_executor()),
       last_heard_(clock::now()) {
   if (!already_read.empty()) std::memcpy(in_.data(), already_read.data(), already_read.size());
@@ -73,6 +74,7 @@ void websocket_connection::abort() noexcept {
   socket_.close(ignored);
   keeper_.cancel();
   write_ready_.notify();
+  drained_.notify();
 }
 
 asio::awaitable<void> websocket_connection::run(http::websocket_session session, task_group& tasks) {
@@ -135,7 +137,10 @@ asio::awaitable<void> websocket_connection::read_loop() {
   for (;;) {
     if (failed_) in_begin_ = in_end_ = 0; // after failing, the rest is read only to be dropped
     else if (!parse_input() && !failed_) break;
-    if (!wants_input()) co_await input_wanted();
+    // Hold the peer back while the handler has not taken what came, or while the peer does not
+    // take what we send (pongs and echoes would otherwise pile up without bound).
+    while (!wants_input() && state() != ready_state::closed) co_await input_wanted();
+    while (send_backlogged() && socket_.is_open()) co_await drained_.wait();
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(in_.data(), in_.size()), use_nothrow);
     if (ec) {
       // The peer left without a Close (1006), or we dropped it; a Close we sent that the peer
@@ -162,6 +167,7 @@ asio::awaitable<void> websocket_connection::write_loop() {
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_nothrow);
     writing_now_ = false;
     writing_.clear();
+    drained_.notify();
     if (writing_.capacity() > 1024 * 1024) writing_.shrink_to_fit();
     if (ec) {
       abort();
@@ -184,7 +190,7 @@ asio::awaitable<void> websocket_connection::keep_alive() {
     co_await keeper_.async_wait(use_nothrow);
     if (!socket_.is_open()) co_return;
     const auto now = clock::now();
-    if (!wants_input()) last_heard_ = now; // we are not reading: silence proves nothing
+    if (!wants_input() || send_backlogged()) last_heard_ = now; // not reading: silence proves nothing
     const bool close_overdue = close_sent_ && now - close_sent_at_ >= o.close_timeout;
     const bool write_stalled = writing_now_ && now - write_started_ >= options_.io_timeout;
     if (ping_outstanding_ && last_heard_ > ping_sent_) ping_outstanding_ = false; // anything will do

@@ -5,7 +5,8 @@
 //   - the reader feeds received bytes to the sans-IO frame parser and hands whole messages to
 //     the websocket core (http/websocket.hpp); it answers pings, echoes the peer's Close
 //     (§5.5.1), and fails the connection with the parser's close code on a protocol error
-//     (§7.1.7). It stops reading while the handler has `receive_high_water` bytes unread.
+//     (§7.1.7). It stops reading while the handler has `receive_high_water` bytes unread, and
+//     while more than `send_high_water` bytes wait to go out to a peer that does not read.
 //   - the writer sends whatever frames were queued since its last write in one write, so a
 //     burst of sends costs one system call.
 //   - the keeper pings a silent peer and drops one that stays silent, drops a peer that does
@@ -52,6 +53,7 @@ private:
   void transmit(const http::websocket_message& message) override;
   void transmit_close(std::uint16_t code, std::string_view reason) override;
   void queued() { if (!writing_now_) write_ready_.notify(); }
+  bool send_backlogged() const noexcept { return buffered_amount() > limits().send_high_water; }
 
   asio::awaitable<void> read_loop();
   // Handles what is buffered; false once no more is to be read.
@@ -70,6 +72,7 @@ private:
   std::string writing_; // frames being written
   bool writing_now_ = false;
   http::wakeup write_ready_;
+  http::wakeup drained_; // a write finished
   asio::steady_timer keeper_;
   clock::time_point last_heard_;
   clock::time_point ping_sent_{};
