@@ -9,12 +9,14 @@ void add_http_actor(actorhost::registry& reg);   // httpActor
 void add_hono_actor(actorhost::registry& reg);   // honoActor: the same through a path router, plus /users
 void add_auth_actors(actorhost::registry& reg);  // authActor and lockedActor
 void add_websocket_actor(actorhost::registry& reg); // websocketActor
+void add_chat_room(actorhost::registry& reg);       // chatRoom: the demo page's actor
 
 inline void add_all(actorhost::registry& reg) {
   add_http_actor(reg);
   add_hono_actor(reg);
   add_auth_actors(reg);
   add_websocket_actor(reg);
+  add_chat_room(reg);
 }
 
 } // namespace examples

@@ -5,6 +5,7 @@
 //   any other text               {"type":"echo","data":<the message: its JSON, or the text>}
 //   binary                       the same bytes back
 //   GET /stats (onFetch)         {"connectionCount":n,"messageCount":m}
+//   action getStats()            the same
 //
 // connectionCount counts every connection ever opened and is saved (saveState) before the
 // welcome goes out; messageCount is left to the periodic flush and the save on close, as the
@@ -80,14 +81,22 @@ asio::awaitable<void> on_websocket(socket_context ctx, std::shared_ptr<websocket
   }
 }
 
+std::string stats_json(const socket_stats& s) {
+  rapidjson::StringBuffer buffer;
+  actorhost::json_writer w(buffer);
+  to_json(w, s);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
 asio::awaitable<std::optional<response>> on_fetch(socket_context ctx, request req) {
-  if (req.url().pathname() == "/stats" && req.method() == "GET") {
-    rapidjson::StringBuffer buffer;
-    actorhost::json_writer w(buffer);
-    to_json(w, ctx.read_state());
-    co_return response::json(std::string(buffer.GetString(), buffer.GetSize()));
-  }
+  if (req.url().pathname() == "/stats" && req.method() == "GET") co_return response::json(stats_json(ctx.read_state()));
   co_return response("Not Found", 404);
+}
+
+asio::awaitable<rapidjson::Document> get_stats(socket_context ctx, rapidjson::Document) {
+  rapidjson::Document out;
+  out.Parse(stats_json(ctx.read_state()).c_str());
+  co_return out;
 }
 
 } // namespace
@@ -98,6 +107,7 @@ void add_websocket_actor(actorhost::registry& reg) {
       .on_auth = actorhost::allow_all,
       .on_fetch = on_fetch,
       .on_websocket = on_websocket,
+      .actions = {{"getStats", get_stats}},
   });
 }
 

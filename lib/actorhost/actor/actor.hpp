@@ -35,6 +35,7 @@
 
 #include <concepts>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,8 @@ struct actor {
   using state_type = State;
   using vars_type = Vars;
   using context_type = context<State, Vars>;
+  // An action: takes the call's arguments (a JSON array) and returns its output as JSON.
+  using action_type = std::function<asio::awaitable<rapidjson::Document>(context_type ctx, rapidjson::Document args)>;
 
   std::string name;
   // createState(input): the state of a newly created instance. Default: State{}.
@@ -136,6 +139,9 @@ struct actor {
   // http://actor/{path}?{query}.
   std::function<asio::awaitable<void>(context_type ctx, std::shared_ptr<http::websocket> ws, http::request req)>
       on_websocket;
+  // Actions by name (POST /registry/actors/actions/{name}): their state changes pass the same
+  // output gate as onFetch's.
+  std::map<std::string, action_type, std::less<>> actions;
 };
 
 template <durable_state State, class Vars>
@@ -163,6 +169,7 @@ public:
   bool has_auth() const noexcept override { return static_cast<bool>(spec_.on_auth); }
   bool has_fetch() const noexcept override { return static_cast<bool>(spec_.on_fetch); }
   bool has_websocket() const noexcept override { return static_cast<bool>(spec_.on_websocket); }
+  bool has_action(std::string_view name) const noexcept override { return spec_.actions.contains(name); }
 
   asio::awaitable<std::string> authenticate(auth_params params) const override {
     if (!spec_.on_auth) throw forbidden("This actor admits no public requests (it has no onAuth)");
@@ -199,6 +206,14 @@ public:
                                                        std::string auth_json) const override {
     auto& typed = static_cast<typed_instance<State, Vars>&>(inst);
     return spec_.on_fetch(context<State, Vars>(typed, std::move(auth_json)), std::move(req));
+  }
+
+  asio::awaitable<std::string> act(instance_base& inst, std::string_view name, rapidjson::Document args,
+                                   std::string auth_json) const override {
+    auto& typed = static_cast<typed_instance<State, Vars>&>(inst);
+    const auto& action = spec_.actions.find(name)->second;
+    rapidjson::Document out = co_await action(context<State, Vars>(typed, std::move(auth_json)), std::move(args));
+    co_return http::to_json(out);
   }
 
   asio::awaitable<void> websocket(instance_base& inst, std::shared_ptr<http::websocket> ws, http::request req,

@@ -44,6 +44,7 @@ public:
   virtual bool has_auth() const noexcept = 0;
   virtual bool has_fetch() const noexcept = 0;
   virtual bool has_websocket() const noexcept = 0;
+  virtual bool has_action(std::string_view name) const noexcept = 0;
 
   // Runs onAuth; the result is the auth data as JSON text. Throws actor_error to refuse.
   virtual asio::awaitable<std::string> authenticate(auth_params params) const = 0;
@@ -60,6 +61,11 @@ public:
   // Runs onFetch on `inst` (on its home worker).
   virtual asio::awaitable<std::optional<http::response>> fetch(instance_base& inst, http::request req,
                                                                std::string auth_json) const = 0;
+
+  // Runs the action `name` (has_action) on `inst` with `args` (a JSON array); returns its
+  // output as JSON text. Throws actor_error to refuse.
+  virtual asio::awaitable<std::string> act(instance_base& inst, std::string_view name, rapidjson::Document args,
+                                           std::string auth_json) const = 0;
 
   // Runs onWebSocket on `inst` (on its home worker, where `ws` lives too).
   virtual asio::awaitable<void> websocket(instance_base& inst, std::shared_ptr<http::websocket> ws,

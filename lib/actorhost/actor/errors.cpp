@@ -39,6 +39,10 @@ actor_error websocket_handler_not_defined() {
   return {"websocket_handler_not_defined", "This actor has no onWebSocket handler", 404};
 }
 
+actor_error action_not_found(std::string_view name) {
+  return {"action_not_found", "No action named " + std::string(name), 400};
+}
+
 actor_error invalid_fetch_response() {
   return {"invalid_fetch_response", "The actor's onFetch handler returned no response", 500};
 }

@@ -43,6 +43,7 @@ actor_error actor_not_found(std::string_view what);
 actor_error actor_already_exists(std::string_view what);
 actor_error fetch_handler_not_defined();
 actor_error websocket_handler_not_defined();
+actor_error action_not_found(std::string_view name);
 actor_error invalid_fetch_response();
 actor_error payload_too_large();
 actor_error not_found();

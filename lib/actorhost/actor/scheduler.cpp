@@ -158,9 +158,16 @@ void scheduler::save(shard& s, instance_base& inst) {
   inst.saved_state = std::move(bytes);
   inst.saved_meta = true;
   const auto ticket = inst.gate().begin_write();
-  committer_->submit(std::move(w), [this, &s, self = inst.shared_from_this(), ticket](std::error_code ec) {
-    deliver(s, self, ticket, !ec);
-  });
+  s.unsent.push_back({std::move(w), [this, &s, self = inst.shared_from_this(), ticket](std::error_code ec) {
+                        deliver(s, self, ticket, !ec);
+                      }});
+  // Behind every handler already ready to run, so that one submission carries all their writes.
+  if (!std::exchange(s.commit_posted, true)) {
+    asio::post(s.executor, [this, &s] {
+      s.commit_posted = false;
+      committer_->submit(std::exchange(s.unsent, {}));
+    });
+  }
 }
 
 void scheduler::deliver(shard& s, std::shared_ptr<instance_base> inst, std::uint64_t ticket, bool ok) {
@@ -231,11 +238,7 @@ asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::re
     spdlog::error("onFetch of {} ({}) threw: {}", def.name(), inst->id(), e.what());
     failure = errors::internal_error();
   }
-  // The output gate: what the handler changed is durable before any reply leaves.
-  if (inst->touched()) save(s, *inst);
-  if (!inst->gate().idle() || inst->gate().failed()) {
-    if (!co_await pass_gate(s, inst)) co_return error_response(errors::internal_error());
-  }
+  if (!co_await after_handler(s, inst)) co_return error_response(errors::internal_error());
   if (failure) co_return error_response(*failure);
   if (!res) co_return error_response(errors::invalid_fetch_response());
   if (res->streaming()) {
@@ -243,6 +246,42 @@ asio::awaitable<http::response> scheduler::fetch_on(shard& s, target t, http::re
     producer = [inst, p = std::move(producer)](http::body_writer w) { return produce_on(inst, p, std::move(w)); };
   }
   co_return std::move(*res);
+}
+
+asio::awaitable<bool> scheduler::after_handler(shard& s, std::shared_ptr<instance_base> inst) {
+  // The output gate: what the handler changed is durable before any reply leaves.
+  if (inst->touched()) save(s, *inst);
+  if (inst->gate().idle() && !inst->gate().failed()) co_return true;
+  co_return co_await pass_gate(s, std::move(inst));
+}
+
+asio::awaitable<std::variant<std::string, actor_error>> scheduler::act(target t, std::string name,
+                                                                        rapidjson::Document args, std::string auth_json) {
+  auto& s = home_of(t.query->id);
+  return run_on(s.executor, act_on(s, std::move(t), std::move(name), std::move(args), std::move(auth_json)));
+}
+
+asio::awaitable<std::variant<std::string, actor_error>> scheduler::act_on(shard& s, target t, std::string name,
+                                                                           rapidjson::Document args,
+                                                                           std::string auth_json) {
+  auto located = locate(s, t);
+  if (auto* err = std::get_if<actor_error>(&located)) co_return std::move(*err);
+  auto inst = std::get<std::shared_ptr<instance_base>>(std::move(located));
+  const definition& def = inst->def();
+  if (!def.has_action(name)) co_return errors::action_not_found(name);
+
+  busy_guard busy(inst);
+  std::variant<std::string, actor_error> result = std::string();
+  try {
+    result = co_await def.act(*inst, name, std::move(args), std::move(auth_json));
+  } catch (const actor_error& e) {
+    result = e;
+  } catch (const std::exception& e) {
+    spdlog::error("action {} of {} ({}) threw: {}", name, def.name(), inst->id(), e.what());
+    result = errors::internal_error();
+  }
+  if (!co_await after_handler(s, inst)) co_return errors::internal_error();
+  co_return result;
 }
 
 asio::awaitable<void> scheduler::connect(target t, http::request req, std::string auth_json,

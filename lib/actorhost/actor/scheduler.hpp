@@ -79,6 +79,10 @@ public:
   // closes. Must run on the actor's home worker (home_index), where `ws` lives. Setup errors
   // close the socket with 1011 and the error's code as the reason (SPEC §3).
   asio::awaitable<void> connect(target t, http::request req, std::string auth_json, std::shared_ptr<http::websocket> ws);
+  // Locates (creating or waking if the query says so) and runs an action; its output as JSON
+  // text once the state it changed is durable.
+  asio::awaitable<std::variant<std::string, actor_error>> act(target t, std::string name, rapidjson::Document args,
+                                                               std::string auth_json);
   // Locates (creating or waking if the query says so) and returns the actor's id.
   asio::awaitable<std::variant<std::string, actor_error>> resolve(target t);
   // The class name of the actor with this id, if it exists (awake or asleep).
@@ -110,6 +114,9 @@ private:
     std::mutex outcomes_mutex;
     std::vector<outcome> outcomes;
     bool drain_posted = false;
+    // Writes begun in this loop turn, submitted together once the turn's ready work has run.
+    std::vector<store::group_committer::request> unsent;
+    bool commit_posted = false;
   };
 
   shard& home_of(std::string_view id) noexcept;
@@ -123,10 +130,15 @@ private:
   // On the committer's thread: hands one commit outcome to the shard.
   void deliver(shard& s, std::shared_ptr<instance_base> inst, std::uint64_t ticket, bool ok);
   void drain_outcomes(shard& s);
+  // After a handler: commits what it changed and waits for the gate. False when the reply must
+  // not leave (a commit failed; the instance has been reset).
+  asio::awaitable<bool> after_handler(shard& s, std::shared_ptr<instance_base> inst);
   // Waits for the gate; on failure resets the instance. False when the reply must not leave.
   asio::awaitable<bool> pass_gate(shard& s, std::shared_ptr<instance_base> inst);
 
   asio::awaitable<http::response> fetch_on(shard& s, target t, http::request req, std::string auth_json);
+  asio::awaitable<std::variant<std::string, actor_error>> act_on(shard& s, target t, std::string name,
+                                                                  rapidjson::Document args, std::string auth_json);
   asio::awaitable<std::variant<std::string, actor_error>> resolve_on(shard& s, target t);
   asio::awaitable<std::optional<std::string>> name_on(shard& s, std::string id);
   asio::awaitable<void> sweep_loop(shard& s);

@@ -114,6 +114,13 @@ asio::awaitable<http::response> host::route(http::request req, net::affinity* hi
     auto href = actor_href(*sub, req.url());
     co_return co_await websocket(std::move(req), {}, std::move(href), hint);
   }
+  if (auto action_name = after_route(rest, "actions"); action_name && !action_name->empty() &&
+                                                       action_name->find('/') == std::string_view::npos) {
+    if (req.method() != "POST") co_return error_response(errors::invalid_request("actions take POST"));
+    auto decoded = codec::decode_component(*action_name);
+    if (!decoded) co_return error_response(errors::invalid_request("malformed action name in path"));
+    co_return co_await action(std::move(req), std::move(*decoded), hint);
+  }
   if (rest == "resolve") {
     if (req.method() != "POST") co_return error_response(errors::invalid_request("resolve takes POST"));
     co_return co_await resolve(std::move(req));
@@ -255,6 +262,33 @@ asio::awaitable<http::response> host::websocket(http::request req, std::string r
     return sched.connect(t, req, auth, std::move(ws));
   };
   co_return http::response::websocket_upgrade(std::move(session), std::move(accept));
+}
+
+asio::awaitable<http::response> host::action(http::request req, std::string name, net::affinity* hint) {
+  if (auto enc = req.headers().first("x-rivetkit-encoding"); enc && *enc != "json")
+    co_return error_response(errors::invalid_request("unsupported encoding: " + std::string(*enc)));
+  auto admission = co_await admit(req, caller{query_header(req), conn_params_header(req), {}, true});
+  if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
+  auto& a = std::get<admitted>(admission);
+
+  // (GCC 12 miscompiles co_await inside ?:, so the streamed case stands alone.)
+  std::string text(req.text());
+  if (req.streamed()) text = co_await http::read_all(req.body_stream());
+  rapidjson::Document body;
+  body.Parse(text.data(), text.size());
+  if (body.HasParseError()) co_return error_response(errors::invalid_request("the action body is not JSON"));
+  if (!body.IsObject() || !body.HasMember("a") || !body["a"].IsArray())
+    co_return error_response(errors::invalid_request(R"(the action body must be {"a":[arguments]})"));
+  rapidjson::Document args;
+  args.CopyFrom(body["a"], args.GetAllocator());
+
+  if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
+  auto result = co_await scheduler_.act(std::move(a.t), std::move(name), std::move(args), std::move(a.auth_json));
+  if (auto* err = std::get_if<actor_error>(&result)) co_return error_response(*err);
+  std::string out = R"({"o":)";
+  out += std::get<std::string>(result);
+  out += '}';
+  co_return http::response::json(std::move(out));
 }
 
 asio::awaitable<http::response> host::resolve(http::request req) {

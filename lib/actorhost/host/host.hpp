@@ -6,6 +6,7 @@
 //   GET  [/registry]/actors/{name}/ws/{path}       WebSocket upgrade (the seed's form)
 //   GET  [/registry]/actors/raw/websocket/{path}   WebSocket upgrade (0.9's form)
 //   POST [/registry]/actors/resolve                -> {"i":"<actorId>"}
+//   POST [/registry]/actors/actions/{action}       {"a":[args]} -> {"o":<output>}
 //   OPTIONS anything                               -> CORS preflight, never reaches an actor
 //
 // For actor routes the host reads the query, runs the class's onAuth on the connection's own
@@ -50,6 +51,7 @@ private:
   asio::awaitable<http::response> websocket(http::request req, std::string route_name, std::string actor_href,
                                             net::affinity* hint);
   asio::awaitable<http::response> resolve(http::request req);
+  asio::awaitable<http::response> action(http::request req, std::string name, net::affinity* hint);
   static std::optional<std::string_view> query_header(const http::request& req);
   static std::optional<std::string_view> conn_params_header(const http::request& req);
   // A query, checked against the route's actor name, from the worker's memo when it can be.
