@@ -32,7 +32,7 @@ public:
     sent();
   }
   void arrive(websocket_message m) { deliver(std::move(m)); }
-  void peer_closes() { peer_closing(); }
+  void peer_closes() { peer_closing(1000, "done"); }
   void end(std::uint16_t code, bool clean) { finish(code, "bye", clean); }
   bool may_read() const { return wants_input(); }
   asio::awaitable<void> read_allowed() { return input_wanted(); }

@@ -93,6 +93,8 @@ public:
   std::size_t shard_count() const noexcept { return shards_.size(); }
   // The worker an actor id lives on.
   std::size_t home_index(std::string_view id) const noexcept;
+  // The executor of that worker.
+  asio::any_io_executor home_executor(std::string_view id) noexcept { return home_of(id).executor; }
   // Awake actors over all shards (approximate while workers run).
   std::size_t awake() const noexcept;
 

@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace actorhost {
 
 namespace {
@@ -103,7 +105,13 @@ asio::awaitable<http::response> host::route(http::request req, net::affinity* hi
   std::string_view path = req.url().pathname();
   if (path == "/health") co_return http::response("ok");
   if (path.starts_with("/registry/")) path.remove_prefix(9);
-  if (!path.starts_with("/actors/")) co_return error_response(errors::not_found());
+  if (!path.starts_with("/actors/")) {
+    if (options_.routes) {
+      auto res = co_await options_.routes(req);
+      if (res) co_return std::move(*res);
+    }
+    co_return error_response(errors::not_found());
+  }
   const std::string_view rest = path.substr(8);
 
   if (auto sub = after_route(rest, "raw/http")) {
@@ -217,22 +225,46 @@ asio::awaitable<http::response> host::raw_http(http::request req, std::string ro
   co_return co_await scheduler_.fetch(std::move(a.t), std::move(req), std::move(a.auth_json));
 }
 
+namespace {
+
+// The offer of a valid upgrade request, or the response refusing an invalid one.
+std::variant<codec::websocket_upgrade, http::response> check_upgrade(const http::request& req) {
+  codec::websocket_upgrade offer;
+  auto ec = codec::check_websocket_upgrade(req.method(), req.version_minor(), req.headers().fields(), offer);
+  if (!ec) return offer;
+  const int status = codec::websocket_handshake_status(ec);
+  auto res = error_response(errors::invalid_request(ec.message()));
+  res.set_status(status);
+  if (status == 426) {
+    res.headers().append("Upgrade", "websocket");
+    res.headers().append("Sec-WebSocket-Version", codec::websocket_version);
+  }
+  return res;
+}
+
+http::headers accept_headers(const codec::websocket_upgrade& offer, std::string_view protocol) {
+  http::headers h{{"Upgrade", "websocket"}, {"Sec-WebSocket-Accept", codec::websocket_accept(offer.key)}};
+  if (!protocol.empty()) h.append("Sec-WebSocket-Protocol", protocol);
+  return h;
+}
+
+} // namespace
+
+http::response accept_websocket(const http::request& req, http::websocket_session session, std::string_view protocol) {
+  auto checked = check_upgrade(req);
+  if (auto* refusal = std::get_if<http::response>(&checked)) return std::move(*refusal);
+  const auto& offer = std::get<codec::websocket_upgrade>(checked);
+  const bool offered = std::find(offer.protocols.begin(), offer.protocols.end(), protocol) != offer.protocols.end();
+  return http::response::websocket_upgrade(std::move(session), accept_headers(offer, offered ? protocol : ""));
+}
+
 asio::awaitable<http::response> host::websocket(http::request req, std::string route_name, std::string href,
                                                 net::affinity* hint) {
-  codec::websocket_upgrade offer;
-  if (auto ec = codec::check_websocket_upgrade(req.method(), req.version_minor(), req.headers().fields(), offer)) {
-    const int status = codec::websocket_handshake_status(ec);
-    auto res = error_response(errors::invalid_request(ec.message()));
-    res.set_status(status);
-    if (status == 426) {
-      res.headers().append("Upgrade", "websocket");
-      res.headers().append("Sec-WebSocket-Version", codec::websocket_version);
-    }
-    co_return res;
-  }
+  auto checked = check_upgrade(req);
+  if (auto* refusal = std::get_if<http::response>(&checked)) co_return std::move(*refusal);
+  const auto& offer = std::get<codec::websocket_upgrade>(checked);
   const socket_offer from = read_offer(offer.protocols);
-  http::headers accept{{"Upgrade", "websocket"}, {"Sec-WebSocket-Accept", codec::websocket_accept(offer.key)}};
-  if (!from.answer.empty()) accept.append("Sec-WebSocket-Protocol", from.answer);
+  http::headers accept = accept_headers(offer, from.answer);
   auto refuse = [&](std::uint16_t code, const actor_error& e) {
     return http::response::websocket_upgrade(close_with(code, e.code()), std::move(accept));
   };

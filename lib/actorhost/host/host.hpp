@@ -22,6 +22,8 @@
 #include "actorhost/host/query_memo.hpp"
 #include "actorhost/net/http_handler.hpp"
 
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace actorhost {
@@ -34,9 +36,20 @@ struct cors_options {
   int max_age_seconds = 86400;
 };
 
+// A user's own routes in front of the registry's (the seed's Hono app): asked for every path
+// outside /health and [/registry]/actors/; nullopt falls through to 404.
+using user_routes = std::function<asio::awaitable<std::optional<http::response>>(http::request& req)>;
+
 struct host_options {
   cors_options cors;
+  user_routes routes;
 };
+
+// The answer to a WebSocket upgrade in `req`: 101, handing the socket to `session` (with
+// `protocol` as the subprotocol when the client offered it), or the refusal of an invalid
+// handshake (405, 426 or 400, as RFC 6455 §4.2.1 says).
+http::response accept_websocket(const http::request& req, http::websocket_session session,
+                                std::string_view protocol = {});
 
 class host final : public net::http_handler {
 public:

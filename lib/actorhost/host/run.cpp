@@ -31,6 +31,8 @@ int run(const registry& reg, run_options options) {
   net::worker_pool pool(options.threads);
   options.actors.hold_replies = options.durable;
   scheduler sched(reg, pool, &store, &committer, options.actors);
+  server_client client(reg, sched);
+  if (options.routes) options.host.routes = options.routes(client);
   host front(reg, sched, pool, options.host);
   net::http_server server(pool, front, options.server);
   server.start();

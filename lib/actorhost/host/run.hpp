@@ -14,6 +14,7 @@
 #include "actorhost/actor/registry.hpp"
 #include "actorhost/actor/scheduler.hpp"
 #include "actorhost/host/host.hpp"
+#include "actorhost/host/server_client.hpp"
 #include "actorhost/net/server_options.hpp"
 
 #include <chrono>
@@ -35,6 +36,8 @@ struct run_options {
   std::size_t max_map_bytes = std::size_t{1} << 40;
   scheduler_options actors;
   std::chrono::milliseconds shutdown_grace{10'000};
+  // Builds the user's own routes (host_options::routes) once the in-process client exists.
+  std::function<user_routes(server_client& client)> routes;
   // Called once the port is bound, with the port (handy with port 0).
   std::function<void(std::uint16_t port)> on_listening;
 };

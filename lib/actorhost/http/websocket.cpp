@@ -96,8 +96,11 @@ void websocket::deliver(websocket_message message) {
   }
 }
 
-void websocket::peer_closing() noexcept {
+void websocket::peer_closing(std::uint16_t code, std::string_view reason) {
+  if (state_ == ready_state::closed) return;
   peer_closing_ = true;
+  close_code_ = code;
+  close_reason_ = reason;
   if (state_ == ready_state::open) state_ = ready_state::closing;
   readable_.notify();
   writable_.notify();

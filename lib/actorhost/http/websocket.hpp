@@ -109,7 +109,7 @@ public:
   const std::string& protocol() const noexcept { return protocol_; }
   // Bytes queued by send() and not yet written (the W3C bufferedAmount).
   virtual std::size_t buffered_amount() const noexcept = 0;
-  // Once closed: the code and reason of the close.
+  // Once the peer has closed (or the socket is closed): the code and reason of the close.
   std::uint16_t close_code() const noexcept { return close_code_; }
   const std::string& close_reason() const noexcept { return close_reason_; }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
@@ -121,8 +121,9 @@ protected:
 
   // What the transport reports, on the executor.
   void deliver(websocket_message message);
-  // The peer sent its Close: no more messages will come.
-  void peer_closing() noexcept;
+  // The peer sent its Close (or the connection broke: 1006): no more messages will come.
+  // close_code() and close_reason() say why from now on.
+  void peer_closing(std::uint16_t code, std::string_view reason);
   // The connection is over; fires the close listeners once and drops every listener.
   void finish(std::uint16_t code, std::string_view reason, bool clean);
   // Something went wrong with the connection (the error listeners); finish() follows.

@@ -114,7 +114,7 @@ bool websocket_connection::parse_input() {
           code_ = r.close_code;
           reason_ = parser_.close_reason();
           clean_ = true;
-          peer_closing();
+          peer_closing(code_, reason_);
           if (!close_sent_) transmit_close(r.close_code, {});
           return false;
         }
@@ -124,7 +124,7 @@ bool websocket_connection::parse_input() {
         fail(parser_.error().message());
         code_ = r.close_code;
         reason_ = parser_.error().message();
-        peer_closing();
+        peer_closing(code_, reason_);
         transmit_close(r.close_code, {});
         return false;
     }
@@ -146,7 +146,7 @@ asio::awaitable<void> websocket_connection::read_loop() {
       // The peer left without a Close (1006), or we dropped it; a Close we sent that the peer
       // never answered leaves the code at 1006 too.
       if (!clean_ && !failed_) code_ = close_codes::abnormal;
-      peer_closing();
+      peer_closing(code_, reason_);
       break;
     }
     in_end_ = n;
