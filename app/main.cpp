@@ -1,4 +1,4 @@
-// actorhost: serves the example actors of SPEC §9.
+// actorhost: serves the example actors of SPEC §9, the forwarding routes and the demo page.
 //
 // Every flag also reads an environment variable (ACTORHOST_PORT for --port, and so on).
 // Prints "listening on http://HOST:PORT" on stdout once it accepts connections.
@@ -99,6 +99,13 @@ int main(int argc, char** argv) {
   options.shutdown_grace = std::chrono::milliseconds(shutdown_grace_ms);
   options.host.cors.enabled = !no_cors;
   options.host.cors.allow_origins = cors_origins;
+  options.routes = [](actorhost::server_client& client) -> actorhost::user_routes {
+    auto forward = examples::forwarding_routes(client);
+    return [forward](actorhost::http::request& req) -> asio::awaitable<std::optional<actorhost::http::response>> {
+      if (auto page = examples::serve_demo(req)) co_return page;
+      co_return co_await forward(req);
+    };
+  };
   options.on_listening = [&](std::uint16_t bound) {
     std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(bound));
     std::fflush(stdout);
