@@ -158,16 +158,9 @@ void scheduler::save(shard& s, instance_base& inst) {
   inst.saved_state = std::move(bytes);
   inst.saved_meta = true;
   const auto ticket = inst.gate().begin_write();
-  s.unsent.push_back({std::move(w), [this, &s, self = inst.shared_from_this(), ticket](std::error_code ec) {
-                        deliver(s, self, ticket, !ec);
-                      }});
-  // Behind every handler already ready to run, so that one submission carries all their writes.
-  if (!std::exchange(s.commit_posted, true)) {
-    asio::post(s.executor, [this, &s] {
-      s.commit_posted = false;
-      committer_->submit(std::exchange(s.unsent, {}));
-    });
-  }
+  committer_->submit(std::move(w), [this, &s, self = inst.shared_from_this(), ticket](std::error_code ec) {
+    deliver(s, self, ticket, !ec);
+  });
 }
 
 void scheduler::deliver(shard& s, std::shared_ptr<instance_base> inst, std::uint64_t ticket, bool ok) {

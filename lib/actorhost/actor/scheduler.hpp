@@ -116,9 +116,6 @@ private:
     std::mutex outcomes_mutex;
     std::vector<outcome> outcomes;
     bool drain_posted = false;
-    // Writes begun in this loop turn, submitted together once the turn's ready work has run.
-    std::vector<store::group_committer::request> unsent;
-    bool commit_posted = false;
   };
 
   shard& home_of(std::string_view id) noexcept;

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <iterator>
-
 namespace actorhost::store {
 
 group_committer::group_committer(lmdb_store& store, bool own_thread, std::chrono::milliseconds sync_interval)
@@ -18,28 +16,11 @@ void group_committer::submit(actor_write write, completion done) {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       queue_.push_back(item{std::move(write), std::move(done)});
-      // More than one queued: the committer has been woken already, or is busy and looks again.
-      if (queue_.size() == 1) wake_.notify_one();
+      wake_.notify_one();
       return;
     }
   }
   done(std::make_error_code(std::errc::operation_canceled));
-}
-
-void group_committer::submit(std::vector<request> batch) {
-  if (batch.empty()) return;
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      const bool was_empty = queue_.empty();
-      if (was_empty) queue_.swap(batch);
-      else std::move(batch.begin(), batch.end(), std::back_inserter(queue_));
-      // A non-empty queue means the committer is awake already or about to look at it.
-      if (was_empty) wake_.notify_one();
-      return;
-    }
-  }
-  for (auto& r : batch) r.done(std::make_error_code(std::errc::operation_canceled));
 }
 
 bool group_committer::run_once() {

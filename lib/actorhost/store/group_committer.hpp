@@ -46,12 +46,6 @@ public:
   group_committer& operator=(const group_committer&) = delete;
 
   void submit(actor_write write, completion done);
-  // Submits several writes at once: one lock and at most one wake-up for all of them.
-  struct request {
-    actor_write write;
-    completion done;
-  };
-  void submit(std::vector<request> batch);
   // Commits one batch of what is queued; false when nothing was. For use without a thread.
   bool run_once();
   // Commits everything queued, then ends the thread. Later submits fail.
@@ -61,7 +55,10 @@ public:
   std::size_t queued() const;
 
 private:
-  using item = request;
+  struct item {
+    actor_write write;
+    completion done;
+  };
   void loop();
   void commit(std::vector<item>& batch);
 
