@@ -2,7 +2,7 @@
 // way a web page talks to an actor with no client library (the seed's option C). A page
 // served by the host opens both route forms with the query in a `query.<json>` subprotocol
 // beside `rivetkit` (or in `?query=`), and checks the negotiated protocol, the welcome,
-// ping, text and ArrayBuffer echoes, 1 MiB messages, the 16 MiB cap, the close codes of setup
+// ping, text and ArrayBuffer echoes, 0 B to 16 MiB messages, the 16 MiB cap, the close codes of setup
 // errors as the page's close event reports them, and the page's own close code.
 //
 // Chromium is Debian's `chromium` package (scripts/setup installs it for tests), driven by
@@ -181,6 +181,28 @@ describe('Chromium WebSocket', { skip }, () => {
     assert.ok(got.textSame, 'the text echo differs');
     assert.equal(got.binaryLength, 1024 * 1024);
     assert.ok(got.binarySame, 'the binary echo differs');
+  });
+
+  test('an empty binary message and one of exactly 16 MiB (the cap) are echoed whole', async () => {
+    const query = getOrCreate('websocketActor', freshKey('browser-cap-exact'));
+    const got = await inPage(async (q) => {
+      const s = openSocket('/registry/actors/websocketActor/ws/', [queryProtocol(q), 'rivetkit']);
+      await s.json(); // welcome
+      s.ws.send(new Uint8Array(0));
+      const empty = new Uint8Array(await s.next(20_000));
+      const size = 16 * 1024 * 1024;
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i += 1) bytes[i] = (i * 31 + (i >> 16)) & 0xff;
+      s.ws.send(bytes);
+      const back = new Uint8Array(await s.next(60_000));
+      let same = back.length === size;
+      for (let i = 0; same && i < size; i += 1) same = back[i] === bytes[i];
+      await s.close(1000);
+      return { emptyLength: empty.length, length: back.length, same };
+    }, query);
+    assert.equal(got.emptyLength, 0);
+    assert.equal(got.length, 16 * 1024 * 1024);
+    assert.ok(got.same, 'the 16 MiB echo differs');
   });
 
   test('a message over the 16 MiB cap closes the socket with 1009', async () => {
