@@ -16,16 +16,10 @@
 namespace client = actorhost::client;
 namespace http = actorhost::http;
 using actorhost::testing::fresh_key;
+using actorhost::testing::parse;
 using actorhost::testing::shared_host;
 
 namespace {
-
-rapidjson::Document parse(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), "not JSON: " << text);
-  return doc;
-}
 
 std::string type_of(const std::optional<http::websocket_message>& m) {
   BOOST_REQUIRE(m.has_value());
@@ -110,8 +104,6 @@ BOOST_AUTO_TEST_CASE(many_threads_share_one_client) {
   BOOST_TEST(c.stats().opened <= 4u);
 }
 
-// POST /registry/actors/actions/{name} is being added to the host; until it is, this test fails
-// with not_found.
 BOOST_AUTO_TEST_CASE(actions_block_too) {
   client::blocking_client c(shared_host().url());
   auto h = c.get("websocketActor").get_or_create({fresh_key("blocking-action")});

@@ -16,17 +16,11 @@
 namespace client = actorhost::client;
 namespace http = actorhost::http;
 using actorhost::testing::fresh_key;
+using actorhost::testing::parse;
 using actorhost::testing::run;
 using actorhost::testing::shared_host;
 
 namespace {
-
-rapidjson::Document parse(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), "not JSON: " << text);
-  return doc;
-}
 
 std::string string_member(const rapidjson::Value& v, const char* name) {
   BOOST_REQUIRE_MESSAGE(v.IsObject() && v.HasMember(name) && v[name].IsString(), "no string member " << name);

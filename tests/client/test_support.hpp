@@ -11,6 +11,7 @@
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
+#include <rapidjson/document.h>
 
 #include <atomic>
 #include <chrono>
@@ -26,6 +27,14 @@ host_process& shared_host();
 
 // A key no other test uses: "<tag>-<n>".
 std::string fresh_key(std::string_view tag);
+
+// `text` as JSON; fails the test when it is not.
+inline rapidjson::Document parse(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), "not JSON: " << text);
+  return doc;
+}
 
 // Runs `body` on `io` until it has finished and nothing else is left to do (open sockets
 // closing), or `limit` has passed, which fails the test.

@@ -19,17 +19,11 @@
 namespace client = actorhost::client;
 namespace http = actorhost::http;
 using actorhost::testing::fresh_key;
+using actorhost::testing::parse;
 using actorhost::testing::run;
 using actorhost::testing::shared_host;
 
 namespace {
-
-rapidjson::Document parse(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), "not JSON: " << text);
-  return doc;
-}
 
 std::string type_of(const http::websocket_message& m) {
   BOOST_REQUIRE(!m.binary);
@@ -218,8 +212,6 @@ BOOST_AUTO_TEST_CASE(own_protocols_and_listeners) { run(::own_protocols_and_list
 BOOST_AUTO_TEST_CASE(connection_counts_survive_in_state) { run(::connection_counts_survive_in_state()); }
 BOOST_AUTO_TEST_CASE(setup_errors_close_the_socket) { run(::setup_errors_close_the_socket()); }
 BOOST_AUTO_TEST_CASE(many_sockets_at_once) { run(::many_sockets_at_once()); }
-// The host's action route (POST /registry/actors/actions/{name}) is being added to the server;
-// until it is, this test fails with not_found.
 BOOST_AUTO_TEST_CASE(actions_answer_with_their_output) { run(::actions_answer_with_their_output()); }
 
 BOOST_AUTO_TEST_SUITE_END()
