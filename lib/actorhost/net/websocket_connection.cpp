@@ -1,30 +1,28 @@
 #include "actorhost/net/websocket_connection.hpp"
 
-#include <asio/co_spawn.hpp>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 #include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <cstring>
 
 namespace actorhost::net {
 
 namespace {
 
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr std::size_t read_chunk = 16 * 1024;
-
-namespace close_codes = codec::websocket_close;
+websocket_stream_options stream_options(const server_options& options) {
+  websocket_stream_options o;
+  o.role = codec::websocket_role::server;
+  o.max_message_size = options.websocket.max_message_size;
+  o.ping_interval = options.websocket.ping_interval;
+  o.close_timeout = options.websocket.close_timeout;
+  o.write_timeout = options.io_timeout;
+  o.limits = options.websocket.limits;
+  return o;
+}
 
 asio::awaitable<void> run_session(http::websocket_session session, std::shared_ptr<http::websocket> ws) {
   try {
     co_await session(ws);
   } catch (const std::exception& e) {
     spdlog::error("WebSocket handler failed: {}", e.what());
-    if (ws->is_open()) ws->close(close_codes::internal_error, "internal_error");
+    if (ws->is_open()) ws->close(codec::websocket_close::internal_error, "internal_error");
   }
 }
 
@@ -33,179 +31,19 @@ asio::awaitable<void> run_session(http::websocket_session session, std::shared_p
 websocket_connection::websocket_connection(asio::ip::tcp::socket socket, worker_slot& slot,
                                            const server_options& options, std::string protocol,
                                            std::string_view already_read)
-    : http::websocket(socket.get_executor(), std::move(protocol), options.websocket.limits),
-      socket_(std::move(socket)),
-      slot_(slot),
-      options_(options),
-      parser_({codec::websocket_role::server, options.websocket.max_message_size}),
-      in_(std::max(read_chunk, already_read.size())),
-      write_ready_(socket_.get_executor()),
-      drained_(socket_.get_executor()),
-      keeper_(socket_.get_executor()),
-      last_heard_(clock::now()) {
-  if (!already_read.empty()) std::memcpy(in_.data(), already_read.data(), already_read.size());
-  in_end_ = already_read.size();
+    : websocket_stream(std::move(socket), std::move(protocol), already_read, stream_options(options)), slot_(slot) {
   slot_.websockets.insert(this);
 }
 
 websocket_connection::~websocket_connection() { slot_.websockets.erase(this); }
 
-void websocket_connection::transmit(const http::websocket_message& message) {
-  codec::write_frame(out_, message.binary ? codec::websocket_opcode::binary : codec::websocket_opcode::text,
-                     message.data);
-  queued();
-}
-
-void websocket_connection::transmit_close(std::uint16_t code, std::string_view reason) {
-  if (close_sent_) return;
-  close_sent_ = true;
-  close_sent_at_ = clock::now();
-  codec::write_close(out_, code, reason);
-  queued();
-}
-
 void websocket_connection::going_away() {
-  if (is_open()) close(close_codes::going_away, "server shutting down");
-}
-
-void websocket_connection::abort() noexcept {
-  asio::error_code ignored;
-  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-  socket_.close(ignored);
-  keeper_.cancel();
-  write_ready_.notify();
-  drained_.notify();
+  if (is_open()) close(codec::websocket_close::going_away, "server shutting down");
 }
 
 asio::awaitable<void> websocket_connection::run(http::websocket_session session, task_group& tasks) {
-  using namespace asio::experimental::awaitable_operators;
-  auto self = std::static_pointer_cast<websocket_connection>(shared_from_this());
-  tasks.spawn(socket_.get_executor(), run_session(std::move(session), self), "WebSocket handler");
-  try {
-    co_await ((read_loop() && write_loop()) || keep_alive());
-  } catch (const std::exception& e) {
-    spdlog::debug("WebSocket connection ended: {}", e.what());
-  }
-  abort();
-  finish(code_, reason_, clean_);
-}
-
-bool websocket_connection::parse_input() {
-  using event = codec::websocket_parser::event;
-  using op = codec::websocket_opcode;
-  while (in_begin_ < in_end_) {
-    const auto r = parser_.feed(std::span<const char>(in_.data() + in_begin_, in_end_ - in_begin_));
-    in_begin_ += r.consumed;
-    switch (r.what) {
-      case event::need_more:
-        break;
-      case event::message:
-        deliver({r.opcode == op::binary, std::move(parser_.message())});
-        break;
-      case event::control:
-        if (r.opcode == op::ping) {
-          if (!close_sent_) {
-            codec::write_pong(out_, parser_.control_payload());
-            queued();
-          }
-        } else if (r.opcode == op::pong) {
-          ping_outstanding_ = false;
-        } else { // close (§5.5.1): echo the peer's code unless ours went first
-          code_ = r.close_code;
-          reason_ = parser_.close_reason();
-          clean_ = true;
-          peer_closing(code_, reason_);
-          if (!close_sent_) transmit_close(r.close_code, {});
-          return false;
-        }
-        break;
-      case event::error: // §7.1.7: fail the connection with the parser's code
-        failed_ = true;
-        fail(parser_.error().message());
-        code_ = r.close_code;
-        reason_ = parser_.error().message();
-        peer_closing(code_, reason_);
-        transmit_close(r.close_code, {});
-        return false;
-    }
-  }
-  in_begin_ = in_end_ = 0;
-  return true;
-}
-
-asio::awaitable<void> websocket_connection::read_loop() {
-  for (;;) {
-    if (failed_) in_begin_ = in_end_ = 0; // after failing, the rest is read only to be dropped
-    else if (!parse_input() && !failed_) break;
-    // Hold the peer back while the handler has not taken what came, or while the peer does not
-    // take what we send (pongs and echoes would otherwise pile up without bound).
-    while (!wants_input() && state() != ready_state::closed) co_await input_wanted();
-    while (send_backlogged() && socket_.is_open()) co_await drained_.wait();
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(in_.data(), in_.size()), use_nothrow);
-    if (ec) {
-      // The peer left without a Close (1006), or we dropped it; a Close we sent that the peer
-      // never answered leaves the code at 1006 too.
-      if (!clean_ && !failed_) code_ = close_codes::abnormal;
-      peer_closing(code_, reason_);
-      break;
-    }
-    in_end_ = n;
-    last_heard_ = clock::now();
-  }
-  reader_done_ = true;
-  write_ready_.notify();
-}
-
-asio::awaitable<void> websocket_connection::write_loop() {
-  // After our Close nothing else is queued, so an empty queue then means it has been written.
-  for (;;) {
-    while (out_.empty() && !reader_done_ && !close_sent_ && socket_.is_open()) co_await write_ready_.wait();
-    if (out_.empty() || !socket_.is_open()) break;
-    writing_.swap(out_);
-    writing_now_ = true;
-    write_started_ = clock::now();
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_), use_nothrow);
-    writing_now_ = false;
-    writing_.clear();
-    drained_.notify();
-    if (writing_.capacity() > 1024 * 1024) writing_.shrink_to_fit();
-    if (ec) {
-      abort();
-      break;
-    }
-    sent();
-  }
-  // Our Close is out (or the peer is gone): the server closes its side first (§7.1.1); the
-  // reader waits for the peer's Close or end of stream, within close_timeout.
-  asio::error_code ignored;
-  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
-}
-
-asio::awaitable<void> websocket_connection::keep_alive() {
-  const auto& o = options_.websocket;
-  const auto tick = std::clamp(std::min({o.ping_interval, o.close_timeout, options_.io_timeout}) / 4,
-                               std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
-  for (;;) {
-    keeper_.expires_after(tick);
-    co_await keeper_.async_wait(use_nothrow);
-    if (!socket_.is_open()) co_return;
-    const auto now = clock::now();
-    if (!wants_input() || send_backlogged()) last_heard_ = now; // not reading: silence proves nothing
-    const bool close_overdue = close_sent_ && now - close_sent_at_ >= o.close_timeout;
-    const bool write_stalled = writing_now_ && now - write_started_ >= options_.io_timeout;
-    if (ping_outstanding_ && last_heard_ > ping_sent_) ping_outstanding_ = false; // anything will do
-    const bool ping_unanswered = ping_outstanding_ && now - ping_sent_ >= o.ping_interval;
-    if (close_overdue || write_stalled || ping_unanswered) {
-      abort();
-      co_return;
-    }
-    if (!ping_outstanding_ && !close_sent_ && now - last_heard_ >= o.ping_interval) {
-      ping_outstanding_ = true;
-      ping_sent_ = now;
-      codec::write_ping(out_, {});
-      queued();
-    }
-  }
+  tasks.spawn(executor(), run_session(std::move(session), shared_from_this()), "WebSocket handler");
+  co_await serve();
 }
 
 } // namespace actorhost::net
