@@ -94,8 +94,10 @@ asio::awaitable<std::optional<response>> on_fetch(socket_context ctx, request re
 }
 
 asio::awaitable<rapidjson::Document> get_stats(socket_context ctx, rapidjson::Document) {
-  rapidjson::Document out;
-  out.Parse(stats_json(ctx.read_state()).c_str());
+  const auto& s = ctx.read_state();
+  rapidjson::Document out(rapidjson::kObjectType);
+  out.AddMember("connectionCount", s.connection_count, out.GetAllocator());
+  out.AddMember("messageCount", s.message_count, out.GetAllocator());
   co_return out;
 }
 

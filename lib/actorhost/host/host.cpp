@@ -303,9 +303,14 @@ asio::awaitable<http::response> host::action(http::request req, std::string name
   if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
   auto& a = std::get<admitted>(admission);
 
-  // (GCC 12 miscompiles co_await inside ?:, so the streamed case stands alone.)
-  std::string text(req.text());
-  if (req.streamed()) text = co_await http::read_all(req.body_stream());
+  // A buffered body is parsed where it lies; only a streamed one is gathered first. (GCC 12
+  // miscompiles co_await inside ?:, so the streamed case stands alone.)
+  std::string gathered;
+  std::string_view text = req.text();
+  if (req.streamed()) {
+    gathered = co_await http::read_all(req.body_stream());
+    text = gathered;
+  }
   rapidjson::Document body;
   body.Parse(text.data(), text.size());
   if (body.HasParseError()) co_return error_response(errors::invalid_request("the action body is not JSON"));
