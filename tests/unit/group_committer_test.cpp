@@ -185,6 +185,81 @@ BOOST_AUTO_TEST_CASE(writes_submitted_during_a_commit_form_the_next_batch) {
   BOOST_TEST(committer.counters().batches == 2u);
 }
 
+// One fsync per batch: a committed batch's meta page reaches the disk with the next batch's
+// sync, so its completions wait for that batch (or for flush() when nothing follows it).
+BOOST_AUTO_TEST_CASE(a_committed_batch_is_held_until_the_next_sync) {
+  store_fixture f;
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, "a"), log.record(1));
+  BOOST_TEST(committer.commit_batch());
+  BOOST_TEST(log.entries.empty()); // committed, not yet durable: nobody is told
+  BOOST_TEST(committer.held() == 1u);
+  BOOST_TEST(state_of(f.store, 1) == "a");
+
+  committer.submit(update(1, "b"), log.record(2));
+  committer.submit(new_actor(2, "c"), log.record(3));
+  BOOST_TEST(committer.commit_batch()); // its sync carries the first batch to disk
+  BOOST_TEST(log.tags() == (std::vector<int>{1}), boost::test_tools::per_element());
+  BOOST_TEST(committer.held() == 2u);
+
+  BOOST_TEST(!committer.commit_batch()); // nothing queued: nothing committed, nothing released
+  BOOST_TEST(committer.held() == 2u);
+  committer.flush();
+  BOOST_TEST(log.tags() == (std::vector<int>{1, 2, 3}), boost::test_tools::per_element());
+  for (const auto& e : log.entries) BOOST_TEST(!e.ec);
+  BOOST_TEST(committer.held() == 0u);
+  BOOST_TEST(committer.counters().batches == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(run_once_holds_a_batch_only_while_more_is_queued) {
+  store_fixture f;
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, "a"), log.record(1));
+  committer.submit(update(1, "b"), log.record(2));
+  BOOST_TEST(committer.run_once()); // nothing behind it: synced and completed at once
+  BOOST_TEST(log.tags() == (std::vector<int>{1, 2}), boost::test_tools::per_element());
+  BOOST_TEST(committer.held() == 0u);
+  BOOST_TEST(!committer.run_once());
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_batch_still_releases_the_held_one_first) {
+  // The held batch committed; the next one fails before syncing anything. The held one is
+  // synced on its own and succeeds, and completions keep submission order.
+  store_fixture f(mib, mib);
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, "held"), log.record(1));
+  BOOST_TEST(committer.commit_batch());
+  committer.submit(new_actor(2, std::string(2 * mib, 'x')), log.record(2)); // map full
+  BOOST_TEST(committer.commit_batch());
+  BOOST_TEST_REQUIRE(log.entries.size() == 2u);
+  BOOST_TEST(log.entries[0].tag == 1);
+  BOOST_TEST(!log.entries[0].ec);
+  BOOST_TEST(log.entries[1].ec == lmdb_error(MDB_MAP_FULL));
+  BOOST_TEST(committer.held() == 0u);
+  BOOST_TEST(state_of(f.store, 1) == "held");
+  BOOST_TEST(!f.store.exists(2));
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_of_refused_writes_does_not_overtake_the_held_one) {
+  store_fixture f(mib, mib);
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, std::string(2 * mib, 'x')), log.record(1)); // fails: map full
+  committer.run_once();
+  committer.submit(new_actor(2, "held"), log.record(2));
+  BOOST_TEST(committer.commit_batch());
+  committer.submit(update(1, "refused"), log.record(3)); // same incarnation as the failed write
+  BOOST_TEST(committer.commit_batch());
+  BOOST_TEST(log.tags() == (std::vector<int>{1, 2, 3}), boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(log.entries.size() == 3u);
+  BOOST_TEST(!log.entries[1].ec);
+  BOOST_TEST(log.entries[2].ec == std::make_error_code(std::errc::operation_canceled));
+  BOOST_TEST(committer.held() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(submit_from_many_threads) {
   store_fixture f;
   group_committer committer(f.store, false);

@@ -15,7 +15,7 @@ void group_committer::submit(actor_write write, completion done) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      queue_.push_back(item{std::move(write), std::move(done)});
+      queue_.push_back(item{std::move(write), std::move(done), {}});
       wake_.notify_one();
       return;
     }
@@ -23,25 +23,48 @@ void group_committer::submit(actor_write write, completion done) {
   done(std::make_error_code(std::errc::operation_canceled));
 }
 
+bool group_committer::take(std::vector<item>& batch) {
+  std::lock_guard lock(mutex_);
+  batch.swap(queue_);
+  return !batch.empty();
+}
+
 bool group_committer::run_once() {
+  const bool had_held = !held_.empty();
+  const bool committed = commit_batch();
+  if (queued() == 0) flush();
+  return committed || had_held;
+}
+
+bool group_committer::commit_batch() {
   std::vector<item> batch;
-  {
-    std::lock_guard lock(mutex_);
-    batch.swap(queue_);
-  }
-  if (batch.empty()) return false;
+  if (!take(batch)) return false;
   commit(batch);
   return true;
 }
 
+void group_committer::flush() { flush({}); }
+
+void group_committer::complete(std::vector<item>& batch, std::error_code ec) {
+  for (auto& i : batch) i.done(ec ? ec : i.outcome);
+  batch.clear();
+}
+
+void group_committer::flush(std::error_code failed) {
+  if (held_.empty()) return;
+  std::error_code ec = failed;
+  if (!ec) ec = store_.sync();
+  if (ec) spdlog::error("syncing {} committed write(s) failed: {}", held_.size(), ec.message());
+  complete(held_, ec);
+}
+
 void group_committer::commit(std::vector<item>& batch) {
   // Writes of an incarnation that already lost a write are refused, not written.
-  std::vector<bool> refused(batch.size(), false);
   std::vector<actor_write> writes;
   writes.reserve(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto& w = batch[i].write;
-    if (!failed_.empty() && failed_.contains({w.id, w.epoch})) refused[i] = true;
+  for (auto& i : batch) {
+    const auto& w = i.write;
+    if (!failed_.empty() && failed_.contains({w.id, w.epoch})) i.outcome = std::make_error_code(std::errc::operation_canceled);
     else writes.push_back(w);
   }
   std::error_code ec;
@@ -58,31 +81,40 @@ void group_committer::commit(std::vector<item>& batch) {
     stats_.writes += writes.size();
     if (ec) ++stats_.failures;
   }
-  // Completions run in submission order.
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    batch[i].done(refused[i] ? std::make_error_code(std::errc::operation_canceled) : ec);
+  if (!store_.durable()) {
+    complete(batch, ec);
+    return;
+  }
+  if (writes.empty() || ec) {
+    // Nothing was synced for the held batch: sync it on its own, unless the disk just failed
+    // to write (after an I/O error a later fsync may report success for pages it dropped).
+    flush(ec == std::errc::io_error ? ec : std::error_code{});
+    complete(batch, ec);
+    return;
+  }
+  // This batch's sync made the held one's meta page durable; this one waits for the next sync.
+  complete(held_);
+  held_.swap(batch);
 }
 
 void group_committer::loop() {
   auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
-  std::unique_lock lock(mutex_);
   for (;;) {
-    if (queue_.empty() && !stopping_) {
-      if (store_.durable()) wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      else wake_.wait_until(lock, next_sync, [&] { return !queue_.empty() || stopping_; });
+    {
+      std::unique_lock lock(mutex_);
+      if (queue_.empty() && !stopping_ && held_.empty()) {
+        if (store_.durable()) wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+        else wake_.wait_until(lock, next_sync, [&] { return !queue_.empty() || stopping_; });
+      }
+      if (queue_.empty() && stopping_) break;
     }
-    if (queue_.empty() && stopping_) break;
-    std::vector<item> batch;
-    batch.swap(queue_);
-    lock.unlock();
-    if (!batch.empty()) commit(batch);
+    run_once();
     if (!store_.durable() && std::chrono::steady_clock::now() >= next_sync) {
       if (auto ec = store_.sync()) spdlog::error("periodic sync failed: {}", ec.message());
       next_sync = std::chrono::steady_clock::now() + sync_interval_;
     }
-    lock.lock();
   }
-  lock.unlock();
+  flush();
   if (!store_.durable()) store_.sync();
 }
 

@@ -111,8 +111,10 @@ lmdb_store::lmdb_store(store_options options) : options_(std::move(options)), en
   if (rc != 0) throw open_error(rc, options_.dir, "mdb_env_create");
   mdb_env_set_maxdbs(env_->handle, 4);
   mdb_env_set_mapsize(env_->handle, options_.map_bytes);
-  unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
-  if (!options_.durable) flags |= MDB_NOSYNC | MDB_NOMETASYNC;
+  // Durable: each commit syncs its pages, then writes its meta page without a sync of its own;
+  // the next commit's sync (or sync()) carries it to disk. Relaxed: no syncs but sync().
+  unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | MDB_NOMETASYNC;
+  if (!options_.durable) flags |= MDB_NOSYNC;
   rc = mdb_env_open(env_->handle, options_.dir.c_str(), flags, 0644);
   if (rc != 0) throw open_error(rc, options_.dir, "cannot open the LMDB environment");
   // Data an earlier run wrote may need more than the configured size: start from what is used.

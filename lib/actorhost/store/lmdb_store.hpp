@@ -31,7 +31,7 @@ struct store_options {
   std::filesystem::path dir;
   std::size_t map_bytes = std::size_t{64} << 20;
   std::size_t max_map_bytes = std::size_t{1} << 40;
-  // false: no fsync per commit (MDB_NOSYNC); durability then rests on sync().
+  // false: no fsync per commit (MDB_NOSYNC); durability then rests on sync() alone.
   bool durable = true;
 };
 
@@ -66,9 +66,13 @@ public:
   bool exists(std::uint64_t id) const;
   std::optional<std::string> name_of(std::uint64_t id) const;
 
-  // Writes the batch in one transaction (one fsync when durable); all or nothing.
+  // Writes the batch in one transaction; all or nothing. On return the batch is committed:
+  // readers see it and it survives the process's crash. When durable, the transaction's pages
+  // are synced before its meta page is written, and that meta page is synced by the next
+  // write() or sync(): only then does the batch survive a power loss (the group committer
+  // holds replies until then). A power loss before it undoes the batch whole.
   std::error_code write(std::span<const actor_write> batch);
-  // Flushes to disk (for the relaxed mode).
+  // Flushes everything committed to disk.
   std::error_code sync();
 
   std::size_t map_bytes() const noexcept;
