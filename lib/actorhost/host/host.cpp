@@ -175,16 +175,16 @@ std::variant<target, actor_error> host::read_target(std::optional<std::string_vi
   return target{std::move(q), def};
 }
 
-asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const http::request& req, caller who) {
+asio::awaitable<std::variant<host::admitted, host::refusal>> host::admit(const http::request& req, caller who) {
   auto read = read_target(who.query, who.route_name);
-  if (auto* err = std::get_if<actor_error>(&read)) co_return std::move(*err);
+  if (auto* err = std::get_if<actor_error>(&read)) co_return refusal{std::move(*err)};
   admitted a{std::move(std::get<target>(read)), {}};
   if (a.t.def == nullptr) {
     // getForId with no name: which class it is decides which onAuth runs.
     auto name = co_await scheduler_.name_of(a.t.query->id);
-    if (!name) co_return errors::actor_not_found(a.t.query->id);
+    if (!name) co_return refusal{errors::actor_not_found(a.t.query->id)};
     a.t.def = registry_.find(*name);
-    if (a.t.def == nullptr) co_return errors::actor_not_found(*name);
+    if (a.t.def == nullptr) co_return refusal{errors::actor_not_found(*name)};
     auto named = std::make_shared<actor_query>(*a.t.query);
     named->name = std::move(*name);
     a.t.query = std::move(named);
@@ -193,23 +193,21 @@ asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const htt
   rapidjson::Document conn_params;
   if (auto params = who.conn_params) {
     conn_params.Parse(params->data(), params->size());
-    if (conn_params.HasParseError()) co_return errors::invalid_params("connection parameters are not valid JSON");
+    if (conn_params.HasParseError())
+      co_return refusal{errors::invalid_params("connection parameters are not valid JSON")};
   }
 
-  if (!a.t.def->has_auth()) {
-    if (who.refused_by_auth != nullptr) *who.refused_by_auth = true;
-    co_return forbidden("This actor admits no public requests (it has no onAuth)");
-  }
+  if (!a.t.def->has_auth())
+    co_return refusal{forbidden("This actor admits no public requests (it has no onAuth)"), true};
   std::array<intent, 3> intents_buffer;
   const auto intents = intents_for(*a.t.query, who.action, intents_buffer);
   try {
     a.auth_json = co_await a.t.def->authenticate(auth_params{req, intents, conn_params});
   } catch (const actor_error& e) {
-    if (who.refused_by_auth != nullptr) *who.refused_by_auth = true;
-    co_return e;
+    co_return refusal{e, true};
   } catch (const std::exception& e) {
     spdlog::error("onAuth of {} threw: {}", a.t.def->name(), e.what());
-    co_return errors::internal_error();
+    co_return refusal{errors::internal_error()};
   }
   if (a.auth_json.empty()) a.auth_json = "null";
   co_return a;
@@ -218,7 +216,7 @@ asio::awaitable<std::variant<host::admitted, actor_error>> host::admit(const htt
 asio::awaitable<http::response> host::raw_http(http::request req, std::string route_name, std::string href,
                                                net::affinity* hint) {
   auto admission = co_await admit(req, caller{query_header(req), conn_params_header(req), route_name, true});
-  if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
+  if (auto* no = std::get_if<refusal>(&admission)) co_return error_response(no->error);
   auto& a = std::get<admitted>(admission);
   if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
   req.set_url(http::url(std::move(href)));
@@ -281,10 +279,9 @@ asio::awaitable<http::response> host::websocket(http::request req, std::string r
                                                        : query_header(req);
   std::optional<std::string_view> params = from.conn_params ? std::optional<std::string_view>(*from.conn_params)
                                                             : conn_params_header(req);
-  bool by_auth = false;
-  auto admission = co_await admit(req, caller{query, params, route_name, true, &by_auth});
-  if (auto* err = std::get_if<actor_error>(&admission))
-    co_return refuse(by_auth ? codec::websocket_close::policy_violation : internal_error, *err);
+  auto admission = co_await admit(req, caller{query, params, route_name, true});
+  if (auto* no = std::get_if<refusal>(&admission))
+    co_return refuse(no->by_auth ? codec::websocket_close::policy_violation : internal_error, no->error);
   auto& a = std::get<admitted>(admission);
   if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
   req.set_url(http::url(std::move(href)));
@@ -300,7 +297,7 @@ asio::awaitable<http::response> host::action(http::request req, std::string name
   if (auto enc = req.headers().first("x-rivetkit-encoding"); enc && *enc != "json")
     co_return error_response(errors::invalid_request("unsupported encoding: " + std::string(*enc)));
   auto admission = co_await admit(req, caller{query_header(req), conn_params_header(req), {}, true});
-  if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
+  if (auto* no = std::get_if<refusal>(&admission)) co_return error_response(no->error);
   auto& a = std::get<admitted>(admission);
 
   // A buffered body is parsed where it lies; only a streamed one is gathered first. (GCC 12
@@ -316,8 +313,14 @@ asio::awaitable<http::response> host::action(http::request req, std::string name
   if (body.HasParseError()) co_return error_response(errors::invalid_request("the action body is not JSON"));
   if (!body.IsObject() || !body.HasMember("a") || !body["a"].IsArray())
     co_return error_response(errors::invalid_request(R"(the action body must be {"a":[arguments]})"));
+  // The arguments become the document's root, keeping the memory they were parsed into.
   rapidjson::Document args;
-  args.CopyFrom(body["a"], args.GetAllocator());
+  {
+    rapidjson::Value list;
+    list.Swap(body["a"]);
+    static_cast<rapidjson::Value&>(body).Swap(list); // the old root stays in body's pool: nothing to free
+    args = std::move(body);
+  }
 
   if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
   auto result = co_await scheduler_.act(std::move(a.t), std::move(name), std::move(args), std::move(a.auth_json));
@@ -332,7 +335,7 @@ asio::awaitable<http::response> host::resolve(http::request req) {
   if (auto enc = req.headers().first("x-rivetkit-encoding"); enc && *enc != "json")
     co_return error_response(errors::invalid_request("unsupported encoding: " + std::string(*enc)));
   auto admission = co_await admit(req, caller{query_header(req), conn_params_header(req), {}, false});
-  if (auto* err = std::get_if<actor_error>(&admission)) co_return error_response(*err);
+  if (auto* no = std::get_if<refusal>(&admission)) co_return error_response(no->error);
   auto result = co_await scheduler_.resolve(std::move(std::get<admitted>(admission).t));
   if (auto* err = std::get_if<actor_error>(&result)) co_return error_response(*err);
   std::string body = R"({"i":)";

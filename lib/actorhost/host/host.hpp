@@ -76,11 +76,14 @@ private:
     std::optional<std::string_view> conn_params;
     std::string_view route_name;
     bool action = false;
-    bool* refused_by_auth = nullptr; // set when onAuth (or its absence) refused the caller
   };
   // Query, name and auth: everything up to handing over to the scheduler.
   struct admitted;
-  asio::awaitable<std::variant<admitted, actor_error>> admit(const http::request& req, caller who);
+  struct refusal {
+    actor_error error;
+    bool by_auth = false; // onAuth (or its absence) refused the caller
+  };
+  asio::awaitable<std::variant<admitted, refusal>> admit(const http::request& req, caller who);
   http::response preflight(const http::request& req) const;
   void add_cors(std::string_view origin, http::response& res) const;
   bool origin_allowed(std::string_view origin) const;
