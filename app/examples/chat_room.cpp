@@ -178,19 +178,36 @@ asio::awaitable<std::optional<response>> on_fetch(room_context ctx, request req)
   co_return response("Not Found", 404);
 }
 
+// A message as a JSON value, for an action's result.
+void set_message(rapidjson::Value& v, const chat_message& m, rapidjson::Document::AllocatorType& a) {
+  const auto string = [&](const std::string& text) {
+    return rapidjson::Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), a);
+  };
+  v.SetObject();
+  v.AddMember("from", string(m.from), a);
+  v.AddMember("text", string(m.text), a);
+  v.AddMember("at", rapidjson::Value(static_cast<std::int64_t>(m.at)), a);
+}
+
 asio::awaitable<rapidjson::Document> say_action(room_context ctx, rapidjson::Document args) {
   if (args.Size() < 2 || !args[0].IsString() || !args[1].IsString())
     throw actorhost::user_error("invalid_message", "say takes (from, text)");
   const chat_message m =
       co_await say(ctx, {args[0].GetString(), args[0].GetStringLength()}, {args[1].GetString(), args[1].GetStringLength()});
   rapidjson::Document out;
-  out.Parse(json_text([&](actorhost::json_writer& w) { write_message(w, m); }).c_str());
+  set_message(out, m, out.GetAllocator());
   co_return out;
 }
 
 asio::awaitable<rapidjson::Document> history_action(room_context ctx, rapidjson::Document) {
   rapidjson::Document out;
-  out.Parse(json_text([&](actorhost::json_writer& w) { write_messages(w, ctx.read_state().messages); }).c_str());
+  auto& a = out.GetAllocator();
+  out.SetArray();
+  for (const auto& m : ctx.read_state().messages) {
+    rapidjson::Value v;
+    set_message(v, m, a);
+    out.PushBack(v, a);
+  }
   co_return out;
 }
 

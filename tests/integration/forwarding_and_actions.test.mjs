@@ -119,7 +119,9 @@ describe('actions', () => {
     const restartable = await startHost({ dataDir });
     const query = getOrCreate('chatRoom', [freshKey('room')[0]]);
     const said = await (await callAction(query, 'say', { a: ['ann', 'hello'] }, { on: restartable })).json();
+    assert.equal(said.o.from, 'ann');
     assert.equal(said.o.text, 'hello');
+    assert.ok(Number.isInteger(said.o.at) && Math.abs(said.o.at - Date.now()) < 60_000, `at: ${said.o.at}`);
     await restartable.kill('SIGKILL');
     const again = await startHost({ dataDir });
     try {
