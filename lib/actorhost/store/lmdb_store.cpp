@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -132,6 +133,9 @@ lmdb_store::lmdb_store(store_options options) : options_(std::move(options)), en
 }
 
 lmdb_store::~lmdb_store() {
+  // Whatever was committed is on disk before the directory is released.
+  if (const int rc = mdb_env_sync(env_->handle, 1); rc != 0)
+    spdlog::error("syncing {} on close failed: {}", options_.dir.string(), mdb_strerror(rc));
   env_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_); // releases the flock
 }

@@ -72,7 +72,7 @@ public:
   // write() or sync(): only then does the batch survive a power loss (the group committer
   // holds replies until then). A power loss before it undoes the batch whole.
   std::error_code write(std::span<const actor_write> batch);
-  // Flushes everything committed to disk.
+  // Flushes everything committed to disk (the store also does when it closes).
   std::error_code sync();
 
   std::size_t map_bytes() const noexcept;
