@@ -43,17 +43,14 @@ bool group_committer::commit_batch() {
   return true;
 }
 
-void group_committer::flush() { flush({}); }
-
 void group_committer::complete(std::vector<item>& batch, std::error_code ec) {
   for (auto& i : batch) i.done(ec ? ec : i.outcome);
   batch.clear();
 }
 
-void group_committer::flush(std::error_code failed) {
+void group_committer::flush() {
   if (held_.empty()) return;
-  std::error_code ec = failed;
-  if (!ec) ec = store_.sync();
+  const std::error_code ec = store_.sync();
   if (ec) spdlog::error("syncing {} committed write(s) failed: {}", held_.size(), ec.message());
   complete(held_, ec);
 }
@@ -86,9 +83,10 @@ void group_committer::commit(std::vector<item>& batch) {
     return;
   }
   if (writes.empty() || ec) {
-    // Nothing was synced for the held batch: sync it on its own, unless the disk just failed
-    // to write (after an I/O error a later fsync may report success for pages it dropped).
-    flush(ec == std::errc::io_error ? ec : std::error_code{});
+    // Nothing may have been synced for the held batch: it gets a sync of its own. (A full
+    // disk often shows as EIO here, LMDB's word for a short write; the held batch is intact
+    // then. A real write-back error is still seen: see lmdb_store::sync.)
+    flush();
     complete(batch, ec);
     return;
   }

@@ -9,8 +9,8 @@
 // One fsync per batch: the store syncs a batch's pages before it writes the batch's meta page
 // and leaves that meta page to the next sync (see lmdb_store). So a committed batch is held
 // until it is durable: the next batch's sync makes it so, or, when nothing is queued behind it,
-// a sync of its own. Under load each batch costs one fsync, not two, and a reply never leaves
-// before its write would survive a power loss.
+// a sync of its own (also when the next batch fails). Under load each batch costs one fsync,
+// not two, and a reply never leaves before its write would survive a power loss.
 //
 // Each write carries the whole state of one incarnation (epoch) of an actor, so once a write of
 // an incarnation has failed, every later write of that incarnation fails too without being
@@ -80,7 +80,6 @@ private:
   void loop();
   bool take(std::vector<item>& batch);
   void commit(std::vector<item>& batch);
-  void flush(std::error_code failed);
   static void complete(std::vector<item>& batch, std::error_code ec = {});
 
   lmdb_store& store_;

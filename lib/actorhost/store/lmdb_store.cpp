@@ -118,6 +118,9 @@ lmdb_store::lmdb_store(store_options options) : options_(std::move(options)), en
   if (!options_.durable) flags |= MDB_NOSYNC;
   rc = mdb_env_open(env_->handle, options_.dir.c_str(), flags, 0644);
   if (rc != 0) throw open_error(rc, options_.dir, "cannot open the LMDB environment");
+  const auto data_path = options_.dir / "data.mdb";
+  sync_fd_ = ::open(data_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (sync_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + data_path.string());
   // Data an earlier run wrote may need more than the configured size: start from what is used.
   MDB_envinfo info;
   mdb_env_info(env_->handle, &info);
@@ -134,9 +137,9 @@ lmdb_store::lmdb_store(store_options options) : options_(std::move(options)), en
 
 lmdb_store::~lmdb_store() {
   // Whatever was committed is on disk before the directory is released.
-  if (const int rc = mdb_env_sync(env_->handle, 1); rc != 0)
-    spdlog::error("syncing {} on close failed: {}", options_.dir.string(), mdb_strerror(rc));
+  if (auto ec = sync()) spdlog::error("syncing {} on close failed: {}", options_.dir.string(), ec.message());
   env_.reset();
+  ::close(sync_fd_);
   if (lock_fd_ >= 0) ::close(lock_fd_); // releases the flock
 }
 
@@ -248,8 +251,8 @@ std::error_code lmdb_store::write(std::span<const actor_write> batch) {
 }
 
 std::error_code lmdb_store::sync() {
-  const int rc = mdb_env_sync(env_->handle, 1);
-  return rc == 0 ? std::error_code{} : lmdb_error(rc);
+  if (::fdatasync(sync_fd_) != 0) return {errno, std::generic_category()};
+  return {};
 }
 
 } // namespace actorhost::store

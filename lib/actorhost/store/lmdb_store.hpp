@@ -72,7 +72,9 @@ public:
   // write() or sync(): only then does the batch survive a power loss (the group committer
   // holds replies until then). A power loss before it undoes the batch whole.
   std::error_code write(std::span<const actor_write> batch);
-  // Flushes everything committed to disk (the store also does when it closes).
+  // Flushes everything committed to disk (the store also does when it closes). It syncs
+  // through a descriptor of its own: Linux reports a write-back error once to each open file,
+  // so an error LMDB's own sync already took is still reported here.
   std::error_code sync();
 
   std::size_t map_bytes() const noexcept;
@@ -89,6 +91,7 @@ private:
   std::unique_ptr<env> env_;
   mutable std::shared_mutex resize_; // readers shared, map growth exclusive
   int lock_fd_ = -1;
+  int sync_fd_ = -1; // data.mdb, for sync()
 };
 
 } // namespace actorhost::store
