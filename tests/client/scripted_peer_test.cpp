@@ -2,7 +2,8 @@
 // does on purpose: closing a kept-alive connection just as a request arrives (the one retry),
 // never answering (the request timeout), answering with every body framing or with garbage,
 // refusing connections, and WebSocket handshakes and frames checked byte by byte (masking, a
-// ping answered with its payload, the close handshake, a wrong Sec-WebSocket-Accept).
+// ping answered with its payload, pings to a silent server, the close handshake, a wrong
+// Sec-WebSocket-Accept).
 #include "test_support.hpp"
 
 #include "actorhost/client/client.hpp"
@@ -17,6 +18,7 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -407,6 +409,53 @@ asio::awaitable<void> frames_are_masked_and_pings_answered() {
   BOOST_TEST((*seen)[1] == std::string(70'000, '\x5a'));
 }
 
+// A server that answers the first ping and then falls silent: the client pings after each
+// quiet interval and drops the connection when a ping goes unanswered.
+asio::awaitable<void> answer_one_ping(std::shared_ptr<scripted_peer> peer, std::shared_ptr<std::vector<std::string>> seen) {
+  using event = codec::websocket_parser::event;
+  using op = codec::websocket_opcode;
+  auto conn = co_await peer->accept();
+  auto head = co_await conn->read_request();
+  BOOST_REQUIRE(head);
+  co_await conn->write(upgrade_answer(*head, true));
+  for (int i = 0; i < 2; ++i) {
+    auto ping = co_await conn->read_frame();
+    BOOST_REQUIRE((ping.what == event::control));
+    BOOST_TEST((ping.opcode == op::ping));
+    seen->push_back("ping");
+    if (i == 0) {
+      std::string pong;
+      codec::write_pong(pong, conn->frames().control_payload());
+      co_await conn->write(std::move(pong));
+    }
+  }
+  const bool dropped = co_await conn->client_closed();
+  BOOST_TEST(dropped);
+  seen->push_back("dropped");
+}
+
+asio::awaitable<void> a_silent_server_is_pinged_then_dropped() {
+  const auto ex = co_await asio::this_coro::executor;
+  auto peer = std::make_shared<scripted_peer>(ex);
+  auto seen = std::make_shared<std::vector<std::string>>();
+  spawn_script(ex, answer_one_ping(peer, seen));
+  client::client_options options;
+  options.websocket.ping_interval = std::chrono::milliseconds(100);
+  auto c = client::create_client(peer->url(), ex, options);
+  auto ws = co_await handle_of(c).websocket();
+  const auto opened = std::chrono::steady_clock::now();
+  auto end = co_await ws->receive(); // nothing comes; the socket ends when the client drops it
+  BOOST_TEST(!end.has_value());
+  co_await ws->closed();
+  BOOST_TEST(ws->close_code() == 1006);
+  // Two quiet intervals to the first ping, one to the second, one to give up on it.
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened);
+  BOOST_TEST(waited.count() >= 300);
+  asio::steady_timer settle(ex, std::chrono::milliseconds(200)); // the script sees the drop
+  co_await settle.async_wait(asio::use_awaitable);
+  BOOST_TEST(*seen == (std::vector<std::string>{"ping", "ping", "dropped"}), boost::test_tools::per_element());
+}
+
 asio::awaitable<void> answer_with_a_wrong_accept(std::shared_ptr<scripted_peer> peer) {
   auto conn = co_await peer->accept();
   auto head = co_await conn->read_request();
@@ -484,6 +533,7 @@ BOOST_AUTO_TEST_CASE(requests_wait_for_the_one_connection) {
   BOOST_TEST(c.stats().reused == 4u);
 }
 BOOST_AUTO_TEST_CASE(frames_are_masked_and_pings_answered) { run(::frames_are_masked_and_pings_answered()); }
+BOOST_AUTO_TEST_CASE(a_silent_server_is_pinged_then_dropped) { run(::a_silent_server_is_pinged_then_dropped()); }
 BOOST_AUTO_TEST_CASE(a_wrong_accept_fails_the_handshake) { run(::a_wrong_accept_fails_the_handshake()); }
 BOOST_AUTO_TEST_CASE(an_error_status_fails_with_its_error) { run(::an_error_status_fails_with_its_error()); }
 

@@ -24,6 +24,10 @@ struct websocket_options {
   http::websocket_limits limits;
   // How long the close handshake may take before the connection is dropped.
   std::chrono::milliseconds close_timeout{5000};
+  // After this long without a byte from the server, a ping; as long again without one, the
+  // socket is dropped (close code 1006), so a server that vanished without a word (a network
+  // cut, a half-open TCP connection) is noticed. Zero: no pings.
+  std::chrono::milliseconds ping_interval{30'000};
 };
 
 struct client_options {

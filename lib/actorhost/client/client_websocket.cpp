@@ -30,6 +30,7 @@ client_websocket::client_websocket(asio::ip::tcp::socket socket, std::string pro
         o.role = codec::websocket_role::client;
         o.max_message_size = options.max_message_size;
         o.close_timeout = options.close_timeout;
+        o.ping_interval = options.ping_interval;
         o.limits = options.limits;
         return o;
       }()) {}
