@@ -15,11 +15,12 @@ cleanup() {
 trap cleanup EXIT
 
 # start_actorhost PORT [flags...]: starts the host on PORT with its data in $dir/data and
-# returns once /health answers.
+# returns once /health answers. ACTORHOST_BIN picks another build of the binary (for example
+# one configured with -Dio_uring=true); the default is build/app/actorhost.
 start_actorhost() {
   local port=$1
   shift
-  build/app/actorhost --port "$port" --data-dir "$dir/data" --log-level warn "$@" >/dev/null &
+  "${ACTORHOST_BIN:-build/app/actorhost}" --port "$port" --data-dir "$dir/data" --log-level warn "$@" >/dev/null &
   pid=$!
   wait_port "$port"
 }
