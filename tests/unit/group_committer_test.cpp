@@ -6,6 +6,7 @@
 #include <lmdb.h>
 #include <unistd.h>
 
+#include "sync_fault.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -258,6 +259,42 @@ BOOST_AUTO_TEST_CASE(a_batch_of_refused_writes_does_not_overtake_the_held_one) {
   BOOST_TEST(!log.entries[1].ec);
   BOOST_TEST(log.entries[2].ec == std::make_error_code(std::errc::operation_canceled));
   BOOST_TEST(committer.held() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_sync_fails_the_held_batch_and_every_later_one) {
+  store_fixture f;
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, "a"), log.record(1));
+  BOOST_TEST(committer.commit_batch()); // committed, held for a sync
+  BOOST_TEST_REQUIRE(actorhost::testing::break_sync(f.dir.path()));
+  committer.flush();
+  const auto failed = std::make_error_code(std::errc::invalid_argument);
+  BOOST_TEST_REQUIRE(log.entries.size() == 1u);
+  BOOST_TEST(log.entries[0].ec == failed);
+
+  committer.submit(new_actor(2, "b"), log.record(2));
+  committer.run_once();
+  BOOST_TEST_REQUIRE(log.entries.size() == 2u);
+  BOOST_TEST(log.entries[1].ec == failed);
+  BOOST_TEST(f.store.failure() == failed);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_commit_is_followed_by_a_sync) {
+  // A commit can fail in LMDB's own fdatasync, whose error Linux reports there only; the
+  // committer then syncs through the store's descriptor, which sees the error too, even with
+  // no batch held. Here the commit fails for a full map and the sync is the one that breaks.
+  store_fixture f(mib, mib);
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, "ok"), log.record(1));
+  committer.run_once();
+  BOOST_TEST_REQUIRE(actorhost::testing::break_sync(f.dir.path()));
+  committer.submit(new_actor(2, std::string(2 * mib, 'x')), log.record(2));
+  BOOST_TEST(committer.commit_batch());
+  BOOST_TEST_REQUIRE(log.entries.size() == 2u);
+  BOOST_TEST(log.entries[1].ec == lmdb_error(MDB_MAP_FULL));
+  BOOST_TEST(f.store.failure() == std::make_error_code(std::errc::invalid_argument));
 }
 
 BOOST_AUTO_TEST_CASE(submit_from_many_threads) {

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "sync_fault.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -121,6 +122,21 @@ BOOST_AUTO_TEST_CASE(unusable_directory_throws_naming_it) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_store_that_fails_to_open_lets_the_directory_go) {
+  // LMDB cannot open a data file that is a directory. The failed store must not keep the
+  // directory's lock: a second try reports the same problem, not "in use".
+  temp_dir dir("lmdb");
+  fs::create_directories(dir.path() / "data.mdb");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      lmdb_store store(options_for(dir.path()));
+      BOOST_FAIL("a store with a directory for its data file opened");
+    } catch (const std::system_error& e) {
+      BOOST_TEST(std::string(e.what()).find("in use") == std::string::npos, e.what());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(write_then_load_round_trips) {
   temp_dir dir("lmdb");
   lmdb_store store(options_for(dir.path()));
@@ -173,6 +189,26 @@ BOOST_AUTO_TEST_CASE(state_write_keeps_meta) {
   BOOST_TEST(rec->input_json == R"({"x":1})");
   BOOST_TEST(rec->state_json == R"({"count":2})");
   BOOST_TEST(store.actor_count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_sync_stops_the_store) {
+  // After a failed sync the disk may lack committed pages, and a later sync may not say so
+  // again: the store refuses writes and reads from then on (the host answers 500) until a
+  // restart opens LMDB at its last durable commit.
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  BOOST_TEST(!store.write(std::vector{first_write(3, "counter", {"k"}, "", "1")}));
+  BOOST_TEST(!store.sync());
+  BOOST_TEST(!store.failure());
+  BOOST_TEST_REQUIRE(actorhost::testing::break_sync(dir.path()));
+
+  const auto failed = store.sync();
+  BOOST_TEST(failed == std::make_error_code(std::errc::invalid_argument)); // fdatasync on a pipe
+  BOOST_TEST(store.failure() == failed);
+  BOOST_TEST(store.sync() == failed);
+  BOOST_TEST(store.write(std::vector{state_write(3, "2")}) == failed);
+  BOOST_CHECK_THROW(store.load(3), std::system_error);
+  BOOST_CHECK_THROW(store.exists(3), std::system_error);
 }
 
 BOOST_AUTO_TEST_CASE(later_write_in_a_batch_wins) {

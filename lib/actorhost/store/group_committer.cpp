@@ -49,9 +49,17 @@ void group_committer::complete(std::vector<item>& batch, std::error_code ec) {
 }
 
 void group_committer::flush() {
-  if (held_.empty()) return;
+  if (!held_.empty()) sync_held();
+}
+
+void group_committer::sync_held() {
   const std::error_code ec = store_.sync();
-  if (ec) spdlog::error("syncing {} committed write(s) failed: {}", held_.size(), ec.message());
+  if (ec && !held_.empty()) {
+    spdlog::error("syncing {} committed write(s) failed: {}", held_.size(), ec.message());
+    // Committed but not known to be on disk: a later write of these incarnations would carry
+    // their changes, so it is refused like the writes of a failed batch.
+    for (const auto& i : held_) failed_.insert({i.write.id, i.write.epoch});
+  }
   complete(held_, ec);
 }
 
@@ -83,10 +91,12 @@ void group_committer::commit(std::vector<item>& batch) {
     return;
   }
   if (writes.empty() || ec) {
-    // Nothing may have been synced for the held batch: it gets a sync of its own. (A full
-    // disk often shows as EIO here, LMDB's word for a short write; the held batch is intact
-    // then. A real write-back error is still seen: see lmdb_store::sync.)
-    flush();
+    // Nothing may have been synced for the held batch: it gets a sync of its own. So does a
+    // failure with nothing held, since a failed commit may hide a write-back error that this
+    // sync reports (lmdb_store::sync). A full disk often shows as EIO here, LMDB's word for a
+    // short write: the held batch is intact then, and the sync succeeds.
+    if (ec) sync_held();
+    else flush();
     complete(batch, ec);
     return;
   }

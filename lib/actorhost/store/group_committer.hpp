@@ -10,7 +10,8 @@
 // and leaves that meta page to the next sync (see lmdb_store). So a committed batch is held
 // until it is durable: the next batch's sync makes it so, or, when nothing is queued behind it,
 // a sync of its own (also when the next batch fails). Under load each batch costs one fsync,
-// not two, and a reply never leaves before its write would survive a power loss.
+// not two, and a reply never leaves before its write would survive a power loss. A failed sync
+// fails the held batch and stops the store (lmdb_store::failure): every later write fails.
 //
 // Each write carries the whole state of one incarnation (epoch) of an actor, so once a write of
 // an incarnation has failed, every later write of that incarnation fails too without being
@@ -80,6 +81,7 @@ private:
   void loop();
   bool take(std::vector<item>& batch);
   void commit(std::vector<item>& batch);
+  void sync_held();
   static void complete(std::vector<item>& batch, std::error_code ec = {});
 
   lmdb_store& store_;

@@ -107,7 +107,17 @@ lmdb_store::lmdb_store(store_options options) : options_(std::move(options)), en
     throw std::system_error(err, std::generic_category(),
                             "data directory " + options_.dir.string() + " is in use by another actorhost");
   }
+  try {
+    open_environment();
+  } catch (...) {
+    env_.reset();
+    if (sync_fd_ >= 0) ::close(sync_fd_);
+    ::close(lock_fd_); // releases the flock, so that the directory can be opened again
+    throw;
+  }
+}
 
+void lmdb_store::open_environment() {
   int rc = mdb_env_create(&env_->handle);
   if (rc != 0) throw open_error(rc, options_.dir, "mdb_env_create");
   mdb_env_set_maxdbs(env_->handle, 4);
@@ -143,7 +153,17 @@ lmdb_store::~lmdb_store() {
   if (lock_fd_ >= 0) ::close(lock_fd_); // releases the flock
 }
 
+std::error_code lmdb_store::failure() const noexcept {
+  const int e = failed_errno_.load(std::memory_order_acquire);
+  return e == 0 ? std::error_code{} : std::error_code{e, std::generic_category()};
+}
+
+void lmdb_store::check_readable() const {
+  if (auto ec = failure()) throw std::system_error(ec, "the data directory " + options_.dir.string() + " failed a sync");
+}
+
 std::optional<actor_record> lmdb_store::load(std::uint64_t id) const {
+  check_readable();
   std::shared_lock lock(resize_);
   read_txn txn(env_->handle);
   if (!txn.ok()) return std::nullopt;
@@ -174,6 +194,7 @@ std::optional<actor_record> lmdb_store::load(std::uint64_t id) const {
 }
 
 bool lmdb_store::exists(std::uint64_t id) const {
+  check_readable();
   std::shared_lock lock(resize_);
   read_txn txn(env_->handle);
   if (!txn.ok()) return false;
@@ -222,6 +243,7 @@ std::error_code lmdb_store::grow_if_needed(std::size_t incoming_bytes) {
 }
 
 std::error_code lmdb_store::write(std::span<const actor_write> batch) {
+  if (auto ec = failure()) return ec;
   std::size_t bytes = 0;
   for (const auto& w : batch) bytes += 64 + w.meta_json.size() + w.state_json.size();
   if (auto ec = grow_if_needed(bytes)) return ec;
@@ -251,8 +273,14 @@ std::error_code lmdb_store::write(std::span<const actor_write> batch) {
 }
 
 std::error_code lmdb_store::sync() {
-  if (::fdatasync(sync_fd_) != 0) return {errno, std::generic_category()};
-  return {};
+  if (auto ec = failure()) return ec; // a sync after a failed one may report success wrongly
+  if (::fdatasync(sync_fd_) == 0) return {};
+  const int err = errno;
+  failed_errno_.store(err, std::memory_order_release);
+  spdlog::critical("syncing {} failed ({}): committed state may not be on disk; the store now refuses "
+                   "writes and wakes until actorhost restarts",
+                   options_.dir.string(), std::strerror(err));
+  return {err, std::generic_category()};
 }
 
 } // namespace actorhost::store

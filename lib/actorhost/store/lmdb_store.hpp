@@ -10,6 +10,7 @@
 // the store holds an exclusive flock on `actorhost.lock` for as long as it is open.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -62,6 +63,7 @@ public:
   lmdb_store(const lmdb_store&) = delete;
   lmdb_store& operator=(const lmdb_store&) = delete;
 
+  // Reads throw std::system_error once the store has failed (see failure()).
   std::optional<actor_record> load(std::uint64_t id) const;
   bool exists(std::uint64_t id) const;
   std::optional<std::string> name_of(std::uint64_t id) const;
@@ -77,6 +79,13 @@ public:
   // so an error LMDB's own sync already took is still reported here.
   std::error_code sync();
 
+  // The error of the first failed sync, else none. A failed sync means committed pages may not
+  // be on disk, and a later sync may not say so again (the kernel reports a write-back error
+  // once): what LMDB shows can no longer be trusted to match the disk. The store then refuses
+  // every write and read with that error, and the host keeps serving everything else; after a
+  // restart LMDB opens at its last durable commit.
+  std::error_code failure() const noexcept;
+
   std::size_t map_bytes() const noexcept;
   std::uint64_t actor_count() const;
   bool durable() const noexcept { return options_.durable; }
@@ -84,14 +93,17 @@ public:
 
 private:
   struct env;
+  void open_environment(); // the constructor's part after the directory lock
   std::error_code grow_if_needed(std::size_t incoming_bytes);
   std::error_code grow();
+  void check_readable() const;
 
   store_options options_;
   std::unique_ptr<env> env_;
   mutable std::shared_mutex resize_; // readers shared, map growth exclusive
   int lock_fd_ = -1;
   int sync_fd_ = -1; // data.mdb, for sync()
+  std::atomic<int> failed_errno_{0};
 };
 
 } // namespace actorhost::store
