@@ -451,7 +451,7 @@ asio::awaitable<void> a_silent_server_is_pinged_then_dropped() {
   BOOST_TEST(!end.has_value());
   co_await ws->closed();
   BOOST_TEST(ws->close_code() == 1006);
-  // Two quiet intervals to the first ping, one to the second, one to give up on it.
+  // A quiet interval before each of the two pings, and one more to give up on the second.
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened);
   BOOST_TEST(waited.count() >= 300);
   co_await script_done->async_wait(use_nothrow); // the script has seen the drop (or 10 s passed)
