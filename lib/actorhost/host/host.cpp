@@ -101,9 +101,18 @@ asio::awaitable<http::response> host::handle(http::request req, net::affinity* h
   co_return res;
 }
 
+http::response host::health() const {
+  if (options_.store != nullptr)
+    if (auto failed = options_.store->failure())
+      return http::response("unhealthy: the data directory failed a sync (" + failed.message() +
+                                "); restart actorhost to recover from its last durable state",
+                            503);
+  return http::response("ok");
+}
+
 asio::awaitable<http::response> host::route(http::request req, net::affinity* hint) {
   std::string_view path = req.url().pathname();
-  if (path == "/health") co_return http::response("ok");
+  if (path == "/health") co_return health();
   if (path.starts_with("/registry/")) path.remove_prefix(9);
   if (!path.starts_with("/actors/")) {
     if (options_.routes) {

@@ -1,6 +1,6 @@
 // host: the public routes of SPEC §3 in front of the actor runtime.
 //
-//   GET  /health                                  -> "ok"
+//   GET  /health                                  -> "ok"; 503 once the store has failed
 //   ANY  [/registry]/actors/{name}/raw/http/{path} (the seed's form)
 //   ANY  [/registry]/actors/raw/http/{path}        (RivetKit 0.9's wire form)
 //   GET  [/registry]/actors/{name}/ws/{path}       WebSocket upgrade (the seed's form)
@@ -21,6 +21,7 @@
 #include "actorhost/actor/scheduler.hpp"
 #include "actorhost/host/query_memo.hpp"
 #include "actorhost/net/http_handler.hpp"
+#include "actorhost/store/lmdb_store.hpp"
 
 #include <functional>
 #include <optional>
@@ -43,6 +44,9 @@ using user_routes = std::function<asio::awaitable<std::optional<http::response>>
 struct host_options {
   cors_options cors;
   user_routes routes;
+  // When set, /health answers 503 once this store has failed a sync (lmdb_store::failure):
+  // the host then needs a restart, and a supervisor polling /health should give it one.
+  const store::lmdb_store* store = nullptr;
 };
 
 // The answer to a WebSocket upgrade in `req`: 101, handing the socket to `session` (with
@@ -59,6 +63,7 @@ public:
 
 private:
   asio::awaitable<http::response> route(http::request req, net::affinity* hint);
+  http::response health() const;
   asio::awaitable<http::response> raw_http(http::request req, std::string route_name, std::string actor_href,
                                            net::affinity* hint);
   asio::awaitable<http::response> websocket(http::request req, std::string route_name, std::string actor_href,

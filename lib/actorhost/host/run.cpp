@@ -33,6 +33,7 @@ int run(const registry& reg, run_options options) {
   scheduler sched(reg, pool, &store, &committer, options.actors);
   server_client client(reg, sched);
   if (options.routes) options.host.routes = options.routes(client);
+  options.host.store = &store;
   host front(reg, sched, pool, options.host);
   net::http_server server(pool, front, options.server);
   server.start();
