@@ -422,6 +422,25 @@ BOOST_AUTO_TEST_CASE(stop_drains_then_refuses) {
   committer.stop(); // twice is harmless
 }
 
+BOOST_AUTO_TEST_CASE(a_write_submitted_while_stopping_is_refused_after_the_writes_before_it) {
+  // The output gate needs completions in submission order, refusals included.
+  store_fixture f;
+  group_committer committer(f.store, false);
+  outcome_log log;
+  committer.submit(new_actor(1, "a"), [&](std::error_code ec) {
+    log.entries.push_back({1, ec});
+    committer.submit(update(1, "late"), log.record(3)); // while stop() drains
+  });
+  committer.submit(new_actor(2, "b"), log.record(2));
+  committer.stop();
+  BOOST_TEST(log.tags() == (std::vector<int>{1, 2, 3}), boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(log.entries.size() == 3u);
+  BOOST_TEST(!log.entries[0].ec);
+  BOOST_TEST(!log.entries[1].ec);
+  BOOST_TEST(log.entries[2].ec == std::make_error_code(std::errc::operation_canceled));
+  BOOST_TEST(state_of(f.store, 1) == "a"); // the refused write was not written
+}
+
 BOOST_AUTO_TEST_CASE(destructor_drains) {
   store_fixture f;
   outcome_log log;

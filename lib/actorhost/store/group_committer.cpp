@@ -12,15 +12,18 @@ group_committer::group_committer(lmdb_store& store, bool own_thread, std::chrono
 group_committer::~group_committer() { stop(); }
 
 void group_committer::submit(actor_write write, completion done) {
+  const auto refused = std::make_error_code(std::errc::operation_canceled);
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back(item{std::move(write), std::move(done), {}});
+    if (!stopped_) {
+      // While stopping, a write is refused but still queued, so that it completes after the
+      // writes before it.
+      queue_.push_back(item{std::move(write), std::move(done), stopping_ ? refused : std::error_code{}});
       wake_.notify_one();
       return;
     }
   }
-  done(std::make_error_code(std::errc::operation_canceled));
+  done(refused); // nothing is left to complete before it
 }
 
 bool group_committer::take(std::vector<item>& batch) {
@@ -69,6 +72,7 @@ void group_committer::commit(std::vector<item>& batch) {
   writes.reserve(batch.size());
   for (auto& i : batch) {
     const auto& w = i.write;
+    if (i.outcome) continue; // refused when submitted
     if (!failed_.empty() && failed_.contains({w.id, w.epoch})) i.outcome = std::make_error_code(std::errc::operation_canceled);
     else writes.push_back(w);
   }
@@ -133,7 +137,15 @@ void group_committer::stop() {
     wake_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
-  while (run_once()) {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty() && held_.empty()) {
+        stopped_ = true;
+        return;
+      }
+    }
+    run_once();
   }
 }
 

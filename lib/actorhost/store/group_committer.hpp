@@ -64,7 +64,8 @@ public:
   bool commit_batch();
   // Syncs and completes the held batch, if any.
   void flush();
-  // Commits everything queued, then ends the thread. Later submits fail.
+  // Commits everything queued, then ends the thread. Later submits fail, each after the
+  // writes submitted before it.
   void stop();
 
   stats counters() const;
@@ -89,7 +90,8 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<item> queue_;
-  bool stopping_ = false;
+  bool stopping_ = false; // stop() has begun: new writes are refused (in order)
+  bool stopped_ = false;  // and everything before them has completed
   stats stats_;
   // Committer side only (the committer's thread, or the stepping caller):
   std::vector<item> held_; // committed, waiting for a sync
