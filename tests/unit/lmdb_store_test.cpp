@@ -229,6 +229,17 @@ BOOST_AUTO_TEST_CASE(state_without_meta_is_not_an_actor) {
   BOOST_TEST(store.actor_count() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_record_that_does_not_parse_is_an_error_not_a_missing_actor) {
+  // Taken for a missing actor, it would let getOrCreate create the actor afresh over it.
+  temp_dir dir("lmdb");
+  lmdb_store store(options_for(dir.path()));
+  actor_write w = state_write(12, "{}");
+  w.meta_json = "not json";
+  BOOST_TEST(!store.write(std::vector{w}));
+  BOOST_CHECK_THROW(store.load(12), std::runtime_error);
+  BOOST_TEST(store.exists(12)); // the record is there, only unreadable
+}
+
 BOOST_AUTO_TEST_CASE(ids_are_distinct_keys) {
   // Keys are the id's 8 bytes big-endian: ids that share low or high bytes stay apart.
   temp_dir dir("lmdb");

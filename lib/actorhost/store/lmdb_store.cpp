@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <stdexcept>
 
 namespace actorhost::store {
 
@@ -46,6 +47,7 @@ public:
   read_txn(const read_txn&) = delete;
   read_txn& operator=(const read_txn&) = delete;
   bool ok() const noexcept { return rc_ == 0; }
+  int rc() const noexcept { return rc_; }
   MDB_txn* get() const noexcept { return txn_; }
 
 private:
@@ -162,20 +164,29 @@ void lmdb_store::check_readable() const {
   if (auto ec = failure()) throw std::system_error(ec, "the data directory " + options_.dir.string() + " failed a sync");
 }
 
+void lmdb_store::check_read(int rc) const {
+  if (rc != 0) throw std::system_error(lmdb_error(rc), "cannot read the data directory " + options_.dir.string());
+}
+
+// Only LMDB's MDB_NOTFOUND means "no such actor". Any other failure, or a record that does not
+// parse, throws: taken for a missing actor, it would let getOrCreate overwrite the stored one.
 std::optional<actor_record> lmdb_store::load(std::uint64_t id) const {
   check_readable();
   std::shared_lock lock(resize_);
   read_txn txn(env_->handle);
-  if (!txn.ok()) return std::nullopt;
+  check_read(txn.rc());
   id_key key(id);
   MDB_val k = key.val();
   MDB_val meta;
-  if (mdb_get(txn.get(), env_->meta, &k, &meta) != 0) return std::nullopt;
+  if (const int rc = mdb_get(txn.get(), env_->meta, &k, &meta); rc == MDB_NOTFOUND) return std::nullopt;
+  else check_read(rc);
 
   actor_record rec;
   rapidjson::Document doc;
   doc.Parse(static_cast<const char*>(meta.mv_data), meta.mv_size);
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("name") || !doc["name"].IsString()) return std::nullopt;
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("name") || !doc["name"].IsString())
+    throw std::runtime_error("the stored record of actor " + std::to_string(id) + " in " + options_.dir.string() +
+                             " is not valid");
   rec.name.assign(doc["name"].GetString(), doc["name"].GetStringLength());
   if (doc.HasMember("key") && doc["key"].IsArray())
     for (const auto& part : doc["key"].GetArray())
@@ -188,8 +199,10 @@ std::optional<actor_record> lmdb_store::load(std::uint64_t id) const {
   }
   MDB_val state;
   k = key.val();
-  if (mdb_get(txn.get(), env_->state, &k, &state) == 0)
+  if (const int rc = mdb_get(txn.get(), env_->state, &k, &state); rc == 0)
     rec.state_json.assign(static_cast<const char*>(state.mv_data), state.mv_size);
+  else if (rc != MDB_NOTFOUND)
+    check_read(rc);
   return rec;
 }
 
@@ -197,11 +210,14 @@ bool lmdb_store::exists(std::uint64_t id) const {
   check_readable();
   std::shared_lock lock(resize_);
   read_txn txn(env_->handle);
-  if (!txn.ok()) return false;
+  check_read(txn.rc());
   id_key key(id);
   MDB_val k = key.val();
   MDB_val v;
-  return mdb_get(txn.get(), env_->meta, &k, &v) == 0;
+  const int rc = mdb_get(txn.get(), env_->meta, &k, &v);
+  if (rc == MDB_NOTFOUND) return false;
+  check_read(rc);
+  return true;
 }
 
 std::optional<std::string> lmdb_store::name_of(std::uint64_t id) const {

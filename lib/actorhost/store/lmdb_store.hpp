@@ -63,7 +63,8 @@ public:
   lmdb_store(const lmdb_store&) = delete;
   lmdb_store& operator=(const lmdb_store&) = delete;
 
-  // Reads throw std::system_error once the store has failed (see failure()).
+  // nullopt (false) only when LMDB has no such actor. Reads throw when LMDB fails, when the
+  // stored record does not parse, and once the store has failed (see failure()).
   std::optional<actor_record> load(std::uint64_t id) const;
   bool exists(std::uint64_t id) const;
   std::optional<std::string> name_of(std::uint64_t id) const;
@@ -97,6 +98,7 @@ private:
   std::error_code grow_if_needed(std::size_t incoming_bytes);
   std::error_code grow();
   void check_readable() const;
+  void check_read(int rc) const;
 
   store_options options_;
   std::unique_ptr<env> env_;
