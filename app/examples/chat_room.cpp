@@ -12,6 +12,8 @@
 // woken room has none). A socket too slow to take a broadcast is closed rather than buffered.
 #include "examples.hpp"
 
+#include "messages.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -138,23 +140,22 @@ asio::awaitable<chat_message> say(room_context ctx, std::string_view from, std::
   co_return m;
 }
 
-std::string_view string_member(const rapidjson::Value& v, const char* name) {
-  if (!v.HasMember(name) || !v[name].IsString()) return {};
-  return {v[name].GetString(), v[name].GetStringLength()};
-}
-
 asio::awaitable<void> on_websocket(room_context ctx, std::shared_ptr<websocket> ws, request) {
   auto& sockets = ctx.vars().sockets;
   sockets.push_back(ws);
   ws->try_send(actorhost::http::websocket_message::make_text(history_event(ctx.read_state())));
   while (auto msg = co_await ws->receive()) {
     if (msg->binary) continue;
-    rapidjson::Document doc;
-    doc.Parse(msg->data.data(), msg->data.size());
-    if (doc.HasParseError() || !doc.IsObject() || string_member(doc, "type") != "say") continue;
+    const chat_command command = read_chat_command(msg->data);
+    if (std::holds_alternative<chat_too_deep>(command)) {
+      ws->close(1009, "JSON nested too deeply");
+      break;
+    }
+    const auto* said = std::get_if<chat_say>(&command);
+    if (said == nullptr) continue;
     std::string refusal;
     try {
-      co_await say(ctx, string_member(doc, "from"), string_member(doc, "text"));
+      co_await say(ctx, said->from, said->text);
     } catch (const actorhost::actor_error& e) {
       refusal = R"({"type":"error","code":")" + e.code() + "\"}";
     }

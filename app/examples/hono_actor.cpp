@@ -7,12 +7,11 @@
 //   PUT    /users/:id   200 user (fields replaced, id kept) | 404
 //   DELETE /users/:id   204 | 404
 #include "examples.hpp"
+#include "messages.hpp"
 #include "request_json.hpp"
 
 #include "actorhost/http/router.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <map>
@@ -72,22 +71,6 @@ std::optional<std::int64_t> user_id(const route_params& p) {
   return id;
 }
 
-// Writes `body` (a JSON object) with "id" first, replacing any "id" the client sent.
-std::string user_json(std::int64_t id, const rapidjson::Value& body) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("id");
-  w.Int64(id);
-  for (const auto& m : body.GetObject()) {
-    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == "id") continue;
-    m.name.Accept(w);
-    m.value.Accept(w);
-  }
-  w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
-}
-
 asio::awaitable<std::optional<response>> hello(hono_context, request, route_params) {
   co_return response::json(R"({"message":"Hello from actor!"})");
 }
@@ -115,13 +98,13 @@ asio::awaitable<std::optional<response>> list_users(hono_context ctx, request, r
 }
 
 asio::awaitable<std::optional<response>> create_user(hono_context ctx, request req, route_params) {
-  const auto body = req.json();
-  if (body.HasParseError() || !body.IsObject()) co_return json_error("Body must be a JSON object", 400);
+  const auto id = ctx.read_state().next_user_id;
+  auto user = hono_user(id, req.text());
+  if (!user) co_return json_error("Body must be a JSON object", 400);
   auto& state = ctx.state();
-  const auto id = state.next_user_id++;
-  auto user = user_json(id, body);
-  state.users[id] = user;
-  co_return response::json(std::move(user), 201);
+  ++state.next_user_id;
+  state.users[id] = *user;
+  co_return response::json(std::move(*user), 201);
 }
 
 asio::awaitable<std::optional<response>> get_user(hono_context ctx, request, route_params p) {
@@ -135,11 +118,10 @@ asio::awaitable<std::optional<response>> get_user(hono_context ctx, request, rou
 asio::awaitable<std::optional<response>> update_user(hono_context ctx, request req, route_params p) {
   const auto id = user_id(p);
   if (!id || !ctx.read_state().users.contains(*id)) co_return json_error("User not found", 404);
-  const auto body = req.json();
-  if (body.HasParseError() || !body.IsObject()) co_return json_error("Body must be a JSON object", 400);
-  auto user = user_json(*id, body);
-  ctx.state().users[*id] = user;
-  co_return response::json(std::move(user));
+  auto user = hono_user(*id, req.text());
+  if (!user) co_return json_error("Body must be a JSON object", 400);
+  ctx.state().users[*id] = *user;
+  co_return response::json(std::move(*user));
 }
 
 asio::awaitable<std::optional<response>> delete_user(hono_context ctx, request, route_params p) {

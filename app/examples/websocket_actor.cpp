@@ -12,7 +12,7 @@
 // seed describes for state changed in message handlers.
 #include "examples.hpp"
 
-#include "actorhost/codec/js_json.hpp"
+#include "messages.hpp"
 
 #include <rapidjson/writer.h>
 
@@ -54,19 +54,6 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// The answer to one text message.
-std::string answer(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("type") && doc["type"] == "ping")
-    return R"({"type":"pong","timestamp":)" + std::to_string(now_ms()) + "}";
-  std::string out = R"({"type":"echo","data":)";
-  if (doc.HasParseError()) actorhost::codec::append_js_json_string(out, text);
-  else out += actorhost::http::to_json(doc);
-  out += '}';
-  return out;
-}
-
 asio::awaitable<void> on_websocket(socket_context ctx, std::shared_ptr<websocket> ws, request) {
   const auto n = ++ctx.state().connection_count;
   co_await ctx.save_state();
@@ -75,8 +62,10 @@ asio::awaitable<void> on_websocket(socket_context ctx, std::shared_ptr<websocket
     ++ctx.state().message_count;
     if (msg->binary) {
       co_await ws->send(std::move(*msg));
+    } else if (auto reply = websocket_answer(msg->text(), now_ms())) {
+      co_await ws->send_text(std::move(*reply));
     } else {
-      co_await ws->send_text(answer(msg->text()));
+      ws->close(1009, "JSON nested too deeply");
     }
   }
 }

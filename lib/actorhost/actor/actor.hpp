@@ -25,6 +25,7 @@
 
 #include "actorhost/actor/definition.hpp"
 #include "actorhost/actor/errors.hpp"
+#include "actorhost/codec/json.hpp"
 #include "actorhost/http/request.hpp"
 #include "actorhost/http/response.hpp"
 
@@ -91,11 +92,7 @@ public:
   const std::string& actor_id() const noexcept { return inst_->id(); }
   // What onAuth returned for this caller, as JSON text ("null" when nothing).
   const std::string& auth() const noexcept { return auth_; }
-  rapidjson::Document auth_json() const {
-    rapidjson::Document d;
-    d.Parse(auth_.data(), auth_.size());
-    return d;
-  }
+  rapidjson::Document auth_json() const { return codec::parse_json_document(auth_); }
   const asio::any_io_executor& executor() const noexcept { return inst_->executor(); }
 
   // Commits the state now if it changed, and resumes once it is durable (c.saveState()).
@@ -182,7 +179,7 @@ public:
                                                               std::move(input_json), std::move(executor));
     if (spec_.create_state) {
       rapidjson::Document input;
-      if (!inst->input_json().empty()) input.Parse(inst->input_json().data(), inst->input_json().size());
+      if (!inst->input_json().empty()) codec::parse_json(input, inst->input_json(), codec::json_stored_max_depth);
       inst->state = spec_.create_state(input);
     }
     inst->mark_touched(); // a new state is always saved
@@ -195,8 +192,7 @@ public:
     auto inst = std::make_unique<typed_instance<State, Vars>>(*this, std::move(id), std::move(key),
                                                               std::move(input_json), std::move(executor));
     rapidjson::Document doc;
-    doc.Parse(state_json.data(), state_json.size());
-    if (doc.HasParseError()) throw std::runtime_error("saved state of " + inst->id() + " is not JSON");
+    if (!codec::parse_json(doc, state_json, codec::json_stored_max_depth)) throw std::runtime_error("saved state of " + inst->id() + " is not JSON");
     from_json(doc, inst->state);
     make_vars(*inst);
     return inst;

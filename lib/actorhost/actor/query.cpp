@@ -1,11 +1,9 @@
 #include "actorhost/actor/query.hpp"
 
 #include "actorhost/actor/actor_id.hpp"
+#include "actorhost/codec/json.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace actorhost {
 
@@ -39,10 +37,8 @@ std::optional<actor_error> read_name_and_key(const rapidjson::Value& body, actor
   if (q.key.size() == 1 && q.key.front().size() > max_key_part_bytes)
     return errors::invalid_request("a key part is longer than 128 bytes");
   if (const auto input = body.FindMember("input"); input != body.MemberEnd()) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    input->value.Accept(writer);
-    q.input_json.assign(buffer.GetString(), buffer.GetSize());
+    // Parsed within the depth limit, so it writes within it.
+    if (!codec::write_json(q.input_json, input->value)) return errors::invalid_request("query input nested too deeply");
   }
   return std::nullopt;
 }
@@ -65,16 +61,18 @@ std::variant<actor_query, actor_error> parse_actor_query(std::string_view json) 
   stack_allocator value_allocator(value_memory, sizeof value_memory);
   stack_allocator stack_alloc(stack_memory, sizeof stack_memory);
   stack_document doc(&value_allocator, sizeof stack_memory, &stack_alloc);
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError())
-    return errors::invalid_query_json(std::string("actor query is not valid JSON: ") +
-                                      rapidjson::GetParseError_En(doc.GetParseError()));
+  // Read as JSON.parse reads it (a repeated member keeps its last value), so that a JavaScript
+  // gateway in front of the host and the host name the same actor.
+  if (const auto parsed = codec::parse_json(doc, json); !parsed)
+    return errors::invalid_query_json(std::string("actor query is not valid JSON: ") + parsed.reason);
   if (!doc.IsObject()) return errors::invalid_request("actor query must be a JSON object");
 
+  // One kind per query, looked for in a fixed order (RivetKit's), whatever the member order.
   actor_query q;
-  for (const auto& member : doc.GetObject()) {
-    const std::string_view kind(member.name.GetString(), member.name.GetStringLength());
-    const auto& body = member.value;
+  for (const std::string_view kind : {"getForId", "getForKey", "getOrCreateForKey", "create"}) {
+    const auto member = doc.FindMember(rapidjson::StringRef(kind.data(), kind.size()));
+    if (member == doc.MemberEnd()) continue;
+    const auto& body = member->value;
     if (kind == "getForId") {
       if (!body.IsObject()) return errors::invalid_request("getForId must be an object");
       const auto id = body.FindMember("actorId");
@@ -89,8 +87,7 @@ std::variant<actor_query, actor_error> parse_actor_query(std::string_view json) 
     query_kind k;
     if (kind == "getForKey") k = query_kind::get_for_key;
     else if (kind == "getOrCreateForKey") k = query_kind::get_or_create_for_key;
-    else if (kind == "create") k = query_kind::create;
-    else continue;
+    else k = query_kind::create;
     if (!body.IsObject()) return errors::invalid_request(std::string(kind) + " must be an object");
     q.kind = k;
     if (auto err = read_name_and_key(body, q)) return *err;

@@ -1,5 +1,7 @@
 #include "actorhost/client/actor_error_response.hpp"
 
+#include "actorhost/codec/json.hpp"
+
 namespace actorhost::client {
 
 namespace {
@@ -32,15 +34,14 @@ actor_error_response::actor_error_response(std::string code, std::string message
 
 rapidjson::Document actor_error_response::metadata() const {
   rapidjson::Document doc;
-  doc.Parse(metadata_.data(), metadata_.size());
-  if (doc.HasParseError()) doc.SetNull();
+  codec::parse_json(doc, metadata_, codec::json_stored_max_depth); // null when it is not JSON
   return doc;
 }
 
 actor_error_response decode_error_response(const http::response& response) {
   rapidjson::Document doc;
-  doc.Parse(response.body().data(), response.body().size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("c") || !doc["c"].IsString())
+  const bool parsed = static_cast<bool>(codec::parse_json(doc, response.body(), codec::json_stored_max_depth));
+  if (!parsed || !doc.IsObject() || !doc.HasMember("c") || !doc["c"].IsString())
     return actor_error_response("unknown_error", excerpt(response.body()), "null", response.status());
   std::string code(doc["c"].GetString(), doc["c"].GetStringLength());
   std::string message;

@@ -1,6 +1,7 @@
 #include "actorhost/client/actor_query.hpp"
 
 #include "actorhost/codec/js_json.hpp"
+#include "actorhost/codec/json.hpp"
 #include "actorhost/http/response.hpp"
 
 #include <rapidjson/document.h>
@@ -56,9 +57,8 @@ bool repeatable(const actor_query& q) noexcept { return q.kind != query_kind::cr
 
 std::string compact_json(std::string_view text, std::string_view what) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
-  if (doc.HasParseError())
-    throw std::invalid_argument(std::string(what) + " is not JSON: " + rapidjson::GetParseError_En(doc.GetParseError()));
+  if (const auto parsed = codec::parse_json(doc, text); !parsed)
+    throw std::invalid_argument(std::string(what) + " is not JSON: " + parsed.reason);
   return http::to_json(doc);
 }
 

@@ -2,6 +2,7 @@
 
 #include "actorhost/client/client_core.hpp"
 #include "actorhost/client/routes.hpp"
+#include "actorhost/codec/json.hpp"
 
 #include <stdexcept>
 
@@ -49,8 +50,8 @@ asio::awaitable<rapidjson::Document> call_on_core(std::shared_ptr<client_core> c
   http::response res = co_await core->pool().send(std::move(req), may_repeat);
   throw_if_error(res);
   rapidjson::Document doc;
-  doc.Parse(res.body().data(), res.body().size());
-  if (doc.HasParseError() || !doc.IsObject())
+  const bool parsed = static_cast<bool>(codec::parse_json(doc, res.body(), codec::json_stored_max_depth));
+  if (!parsed || !doc.IsObject())
     throw std::system_error(client_error::invalid_response, "answer is not a JSON object");
   co_return doc;
 }

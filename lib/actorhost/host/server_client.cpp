@@ -1,6 +1,7 @@
 #include "actorhost/host/server_client.hpp"
 
 #include "actorhost/actor/actor_id.hpp"
+#include "actorhost/codec/json.hpp"
 #include "actorhost/http/websocket_pair.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -18,11 +19,7 @@ http::url actor_url(std::string_view path) {
 }
 
 // A handler's output as JSON text, parsed back for the caller.
-rapidjson::Document parse(const std::string& json) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  return doc;
-}
+rapidjson::Document parse(const std::string& json) { return codec::parse_json_document(json); }
 
 } // namespace
 
@@ -32,6 +29,11 @@ server_client::handle server_client::make(query_kind kind, std::string_view name
   if (def == nullptr) throw errors::actor_not_found(name);
   for (const auto& part : key)
     if (part.size() > max_key_part_bytes) throw errors::invalid_request("a key part is over 128 bytes");
+  if (!input_json.empty()) {
+    rapidjson::Document input;
+    if (const auto parsed = codec::parse_json(input, input_json); !parsed)
+      throw errors::invalid_request(std::string("the actor's input is not valid JSON: ") + parsed.reason);
+  }
   auto q = std::make_shared<actor_query>();
   q->kind = kind;
   q->name = std::string(name);

@@ -1,6 +1,9 @@
 #include "actorhost/http/request.hpp"
 
+#include "actorhost/codec/json.hpp"
+
 #include <stdexcept>
+#include <utility>
 
 namespace actorhost::http {
 
@@ -22,6 +25,20 @@ private:
   bool done_ = false;
 };
 
+// What was read ahead, then the rest of the live stream.
+class prefixed_source final : public body_source {
+public:
+  prefixed_source(std::string first, std::shared_ptr<body_source> rest) : first_(std::move(first)), rest_(std::move(rest)) {}
+  asio::awaitable<std::optional<std::string>> read() override {
+    if (!first_.empty()) co_return std::exchange(first_, std::string());
+    co_return co_await rest_->read();
+  }
+
+private:
+  std::string first_;
+  std::shared_ptr<body_source> rest_;
+};
+
 } // namespace
 
 asio::awaitable<std::string> read_all(body_reader reader, std::size_t limit) {
@@ -40,10 +57,27 @@ body_reader request::body_stream() {
   return body_reader(stream_);
 }
 
-rapidjson::Document request::json() const {
-  rapidjson::Document doc;
-  doc.Parse(body_.data(), body_.size());
-  return doc;
+asio::awaitable<void> settle_body(request& req) {
+  const std::size_t limit = req.deferred_body_limit();
+  if (limit == 0) co_return;
+  req.defer_body(0);
+  auto live = req.body_stream();
+  std::string gathered;
+  for (;;) {
+    auto chunk = co_await live.read();
+    if (!chunk) {
+      req.body() = std::move(gathered);
+      req.set_body_stream(nullptr);
+      co_return;
+    }
+    gathered += *chunk;
+    if (gathered.size() > limit) break;
+  }
+  // Longer than a buffered body may be: it stays a stream, beginning with what was read.
+  auto rest = req.take_body_stream();
+  req.set_body_stream(std::make_shared<prefixed_source>(std::move(gathered), std::move(rest)));
 }
+
+rapidjson::Document request::json() const { return codec::parse_json_document(body_); }
 
 } // namespace actorhost::http

@@ -1,5 +1,7 @@
 #include "actorhost/http/response.hpp"
 
+#include "actorhost/codec/json.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -47,12 +49,7 @@ std::string_view reason_phrase(int status) noexcept {
   }
 }
 
-std::string to_json(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return {buffer.GetString(), buffer.GetSize()};
-}
+std::string to_json(const rapidjson::Value& value) { return codec::to_json_text(value); }
 
 response::response(std::string body, int status, http::headers headers)
     : status_(status), headers_(std::move(headers)), body_(std::move(body)) {
@@ -99,10 +96,6 @@ response response::websocket_upgrade(websocket_session session, http::headers he
   return r;
 }
 
-rapidjson::Document response::json() const {
-  rapidjson::Document doc;
-  doc.Parse(body_.data(), body_.size());
-  return doc;
-}
+rapidjson::Document response::json() const { return codec::parse_json_document(body_); }
 
 } // namespace actorhost::http

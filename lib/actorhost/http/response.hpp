@@ -3,7 +3,9 @@
 // A response carries either a body held in memory or a producer coroutine that streams the
 // body (chunked transfer encoding, e.g. Server-Sent Events). A producer writes through a
 // body_writer; each write waits while the client is slow (backpressure) and returns false once
-// the client has gone away, at which point the producer should return.
+// the client has gone away, at which point the producer should return. The host also cancels
+// a producer whose client has gone (its pending co_await, say a timer between events, ends
+// with operation_aborted), so no producer outlives its client.
 #pragma once
 
 #include "actorhost/http/headers.hpp"
@@ -25,6 +27,9 @@ public:
   virtual ~body_sink() = default;
   virtual asio::awaitable<bool> write(std::string chunk) = 0;
   virtual bool closed() const noexcept = 0;
+  // Calls `f` once when the client goes away (at once if it has gone). It may run on another
+  // thread than the producer's, so `f` should only post.
+  virtual void on_gone(std::function<void()> f) = 0;
 };
 
 class body_writer {
@@ -33,6 +38,7 @@ public:
   // Sends one chunk; false when the client is gone. An empty chunk sends nothing.
   asio::awaitable<bool> write(std::string chunk) { return sink_->write(std::move(chunk)); }
   bool closed() const noexcept { return sink_->closed(); }
+  void on_gone(std::function<void()> f) { sink_->on_gone(std::move(f)); }
 
 private:
   std::shared_ptr<body_sink> sink_;
@@ -84,7 +90,7 @@ private:
   websocket_session session_;
 };
 
-// JSON.stringify of a rapidjson value.
+// JSON.stringify of a rapidjson value; throws std::length_error past codec::json_stored_max_depth.
 std::string to_json(const rapidjson::Value& value);
 
 } // namespace actorhost::http
