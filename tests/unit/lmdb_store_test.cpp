@@ -75,6 +75,61 @@ std::string filler_state(std::uint64_t id, std::size_t bytes, char fill = 'x') {
 
 const std::error_code map_full = lmdb_error(MDB_MAP_FULL);
 
+// What a damaged disk or a careless hand does to the environment, done with LMDB directly
+// while no store has it open.
+class raw_env {
+public:
+  explicit raw_env(const fs::path& dir) {
+    BOOST_REQUIRE(mdb_env_create(&env_) == 0);
+    mdb_env_set_maxdbs(env_, 4);
+    BOOST_REQUIRE(mdb_env_open(env_, dir.c_str(), 0, 0644) == 0);
+    BOOST_REQUIRE(mdb_txn_begin(env_, nullptr, 0, &txn_) == 0);
+  }
+  ~raw_env() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    mdb_env_close(env_);
+  }
+  MDB_dbi table(const char* name) {
+    MDB_dbi dbi = 0;
+    BOOST_REQUIRE(mdb_dbi_open(txn_, name, 0, &dbi) == 0);
+    return dbi;
+  }
+  static MDB_val key(std::uint64_t id, unsigned char (&bytes)[8]) {
+    for (int i = 7; i >= 0; --i, id >>= 8) bytes[i] = static_cast<unsigned char>(id & 0xff);
+    return {8, bytes};
+  }
+  void erase(const char* name, std::uint64_t id) {
+    unsigned char b[8];
+    MDB_val k = key(id, b);
+    BOOST_REQUIRE(mdb_del(txn_, table(name), &k, nullptr) == 0);
+  }
+  std::string get(const char* name, std::uint64_t id) {
+    unsigned char b[8];
+    MDB_val k = key(id, b);
+    MDB_val v;
+    BOOST_REQUIRE(mdb_get(txn_, table(name), &k, &v) == 0);
+    return {static_cast<const char*>(v.mv_data), v.mv_size};
+  }
+  void put(const char* name, std::uint64_t id, const std::string& value) {
+    unsigned char b[8];
+    MDB_val k = key(id, b);
+    MDB_val v{value.size(), const_cast<char*>(value.data())};
+    BOOST_REQUIRE(mdb_put(txn_, table(name), &k, &v, 0) == 0);
+  }
+  void commit() {
+    BOOST_REQUIRE(mdb_txn_commit(txn_) == 0);
+    txn_ = nullptr;
+  }
+
+private:
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+};
+
+bool says(const std::exception& e, std::string_view what) {
+  return std::string_view(e.what()).find(what) != std::string_view::npos;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(lmdb_store_suite)
@@ -97,7 +152,6 @@ BOOST_AUTO_TEST_CASE(empty_store_finds_nothing) {
   BOOST_TEST(store.actor_count() == 0u);
   BOOST_TEST(store.durable());
   BOOST_TEST(store.dir() == dir.path());
-  BOOST_TEST(fs::exists(dir.path() / "actorhost.lock"));
 }
 
 BOOST_AUTO_TEST_CASE(creates_missing_data_directory) {
@@ -220,12 +274,13 @@ BOOST_AUTO_TEST_CASE(later_write_in_a_batch_wins) {
 }
 
 BOOST_AUTO_TEST_CASE(state_without_meta_is_not_an_actor) {
-  // Only the meta record makes an actor exist; a stray state write does not create one.
+  // Only the meta record makes an actor exist; a stray state write does not create one, and
+  // reading it is an error (corruption), never a missing actor getOrCreate could write over.
   temp_dir dir("lmdb");
   lmdb_store store(options_for(dir.path()));
   BOOST_TEST(!store.write(std::vector{state_write(11, "{}")}));
   BOOST_TEST(!store.exists(11));
-  BOOST_TEST(!store.load(11).has_value());
+  BOOST_CHECK_THROW(store.load(11), std::runtime_error);
   BOOST_TEST(store.actor_count() == 0u);
 }
 
@@ -493,6 +548,131 @@ BOOST_AUTO_TEST_CASE(full_filesystem_fails_the_batch) {
   BOOST_TEST(!store.write(batch));
   BOOST_TEST(store.load(1).value_or(actor_record{}).state_json == R"({"count":2})");
   BOOST_TEST(store.actor_count() == 65u);
+}
+
+// Finding: deleting a lock file let a second host open a directory in use and lose acknowledged
+// writes. The lock is the directory's own, which nothing inside it can remove.
+BOOST_AUTO_TEST_CASE(a_directory_in_use_stays_locked_whatever_is_deleted_inside) {
+  temp_dir dir("lmdb");
+  lmdb_store first(options_for(dir.path()));
+  BOOST_TEST(!first.write(std::vector{first_write(1, "c", {"k"}, "", "1")}));
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    if (entry.path().filename() != "data.mdb") fs::remove(entry.path());
+  try {
+    lmdb_store second(options_for(dir.path()));
+    BOOST_FAIL("a second store opened a directory in use");
+  } catch (const std::system_error& e) {
+    BOOST_TEST(says(e, "in use by another actorhost"), e.what());
+  }
+  BOOST_TEST(first.load(1).has_value());
+}
+
+// Finding: a truncated data.mdb opened, then died with SIGBUS at the first page past its end.
+BOOST_AUTO_TEST_CASE(a_truncated_data_file_is_refused_at_open) {
+  temp_dir dir("lmdb");
+  {
+    lmdb_store store(options_for(dir.path()));
+    std::vector<actor_write> batch;
+    for (std::uint64_t id = 0; id < 200; ++id) batch.push_back(first_write(id, "c", {}, "", filler_state(id, 2000)));
+    BOOST_TEST_REQUIRE(!store.write(batch));
+  }
+  const auto data = dir.path() / "data.mdb";
+  fs::resize_file(data, fs::file_size(data) / 2);
+  try {
+    lmdb_store store(options_for(dir.path()));
+    BOOST_FAIL("a truncated data file opened");
+  } catch (const std::exception& e) {
+    BOOST_TEST(says(e, "truncated"), e.what());
+  }
+}
+
+// Finding: corruption could make a stored actor read as missing, which getOrCreate would then
+// recreate empty. A record without its partner, or with a wrong checksum, is an error.
+BOOST_AUTO_TEST_CASE(a_record_without_its_partner_is_corrupt_not_missing) {
+  temp_dir dir("lmdb");
+  {
+    lmdb_store store(options_for(dir.path()));
+    BOOST_TEST_REQUIRE(!store.write(std::vector{first_write(1, "a", {"k"}, "", "1"), first_write(2, "b", {"k"}, "", "2")}));
+  }
+  {
+    raw_env raw(dir.path());
+    raw.erase("meta", 1);
+    raw.erase("names", 1);
+    raw.erase("state", 2);
+    raw.commit();
+  }
+  lmdb_store store(options_for(dir.path()));
+  try {
+    store.load(1);
+    BOOST_FAIL("state without meta read as a missing actor");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(says(e, "0000000000000001"), e.what()); // the id in hex, as everywhere else
+    BOOST_TEST(says(e, "meta record is missing"), e.what());
+  }
+  BOOST_CHECK_THROW(store.name_of(1), std::runtime_error);
+  BOOST_CHECK_THROW(store.load(2), std::runtime_error);
+  BOOST_TEST(!store.load(3).has_value()); // in no table: missing indeed
+}
+
+BOOST_AUTO_TEST_CASE(a_flipped_byte_fails_the_checksum) {
+  temp_dir dir("lmdb");
+  {
+    lmdb_store store(options_for(dir.path()));
+    BOOST_TEST_REQUIRE(!store.write(std::vector{first_write(1, "counter", {"k"}, "", R"({"count":5})")}));
+  }
+  {
+    raw_env raw(dir.path());
+    std::string state = raw.get("state", 1);
+    BOOST_TEST_REQUIRE(state.find('5', 5) != std::string::npos);
+    state[state.find('5', 5)] = '7'; // still valid JSON: only the checksum can tell
+    raw.put("state", 1, state);
+    std::string name = raw.get("names", 1);
+    name.back() = 'X';
+    raw.put("names", 1, name);
+    raw.commit();
+  }
+  lmdb_store store(options_for(dir.path()));
+  BOOST_CHECK_THROW(store.load(1), std::runtime_error);
+  BOOST_CHECK_THROW(store.name_of(1), std::runtime_error);
+}
+
+// Records written before checksums, and actors stored before the names table, still read.
+BOOST_AUTO_TEST_CASE(records_from_before_checksums_read_as_they_are) {
+  temp_dir dir("lmdb");
+  { lmdb_store store(options_for(dir.path())); }
+  {
+    raw_env raw(dir.path());
+    raw.put("meta", 9, encode_meta("old", std::vector<std::string>{"k"}, R"({"in":1})"));
+    raw.put("state", 9, R"({"count":3})");
+    raw.commit();
+  }
+  lmdb_store store(options_for(dir.path()));
+  auto rec = store.load(9);
+  BOOST_TEST_REQUIRE(rec.has_value());
+  BOOST_TEST(rec->name == "old");
+  BOOST_TEST(rec->input_json == R"({"in":1})");
+  BOOST_TEST(rec->state_json == R"({"count":3})");
+  BOOST_TEST(store.name_of(9).value_or("") == "old");
+  // A new commit of it is written with checksums and reads back the same.
+  BOOST_TEST(!store.write(std::vector{state_write(9, R"({"count":4})")}));
+  BOOST_TEST(store.load(9)->state_json == R"({"count":4})");
+}
+
+BOOST_AUTO_TEST_CASE(records_are_framed_with_a_checksum) {
+  using actorhost::store::frame_record;
+  using actorhost::store::unframe_record;
+  for (const std::string& payload : std::vector<std::string>{"", "{}", R"({"count":1})", std::string(70'000, 'x')}) {
+    const auto framed = frame_record(payload);
+    BOOST_TEST(framed.size() == payload.size() + 5);
+    BOOST_TEST(unframe_record(framed).value_or("?") == payload);
+    for (std::size_t i = 1; i < std::min<std::size_t>(framed.size(), 64); ++i) {
+      std::string broken = framed;
+      broken[i] = static_cast<char>(broken[i] ^ 0x20);
+      BOOST_TEST(!unframe_record(broken).has_value(), "byte " << i);
+    }
+  }
+  BOOST_TEST(unframe_record(R"({"a":1})").value_or("?") == R"({"a":1})"); // unframed: as it is
+  BOOST_TEST(!unframe_record(std::string("\x01\x00", 2)).has_value());    // too short to be framed
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,13 +1,22 @@
 // lmdb_store: actor records in one LMDB environment per data directory.
 //
-// Two tables are keyed by the actor id's 8 bytes (big-endian): `meta` holds
-// {"name","key","input"}, written once when the actor is created, and `state` holds the state
-// JSON of the last commit. Writes come only from the group committer, in batches of one
-// transaction each; reads (waking an actor) come from any worker, each in its own read-only
-// transaction. The map grows before it fills: a batch that would take the map past 3/4 full
-// doubles it first, up to max_map_bytes. Growing waits for readers to leave (a shared
-// mutex that only waking actors take). A second process on the same directory is refused:
-// the store holds an exclusive flock on `actorhost.lock` for as long as it is open.
+// Three tables are keyed by the actor id's 8 bytes (big-endian): `meta` holds
+// {"name","key","input"} and `names` the class name alone, both written once with the actor's
+// first commit, and `state` holds the state JSON of the last commit. Writes come only from
+// the group committer, in batches of one transaction each; reads (waking an actor) come from
+// any worker, each in its own read-only transaction. The map grows before it fills: a batch
+// that would take the map past 3/4 full doubles it first, up to max_map_bytes. Growing waits
+// for readers to leave (a shared mutex that only waking actors take).
+//
+// What the disk holds is checked, never trusted: every record carries a CRC-32 of its bytes,
+// an actor is in all its tables or in none (a record found without its partner is corruption,
+// never a missing actor that getOrCreate could recreate empty), and a data file shorter than
+// LMDB's last committed page (which would end in SIGBUS at the first read past its end) is
+// refused at open. Records written before checksums (a leading '{' or other JSON byte instead
+// of the format byte) are read as they are.
+//
+// A second process on the same directory is refused: the store holds an exclusive flock on
+// the directory itself for as long as it is open, which no file deletion inside it can undo.
 #pragma once
 
 #include <atomic>
@@ -48,11 +57,18 @@ struct actor_write {
   // Which incarnation of the actor in memory wrote it (see group_committer).
   std::uint64_t epoch = 0;
   std::string meta_json; // set only with the actor's first write
+  std::string name;      // the class name, with meta_json (read from it when left empty)
   std::string state_json;
 };
 
 // The meta value of a new actor.
 std::string encode_meta(std::string_view name, std::span<const std::string> key, std::string_view input_json);
+
+// A value as stored: a format byte (1), the CRC-32 of the payload (little-endian), the payload.
+std::string frame_record(std::string_view payload);
+// The payload of a stored value, or nullopt when its checksum does not match. A value without
+// the format byte predates checksums and is its own payload.
+std::optional<std::string_view> unframe_record(std::string_view stored) noexcept;
 
 class lmdb_store {
 public:
@@ -63,10 +79,12 @@ public:
   lmdb_store(const lmdb_store&) = delete;
   lmdb_store& operator=(const lmdb_store&) = delete;
 
-  // nullopt (false) only when LMDB has no such actor. Reads throw when LMDB fails, when the
-  // stored record does not parse, and once the store has failed (see failure()).
+  // nullopt (false) only when LMDB has no such actor. Reads throw when LMDB fails, when a
+  // stored record is corrupt (its checksum, its JSON, or its partner record missing), and once
+  // the store has failed (see failure()).
   std::optional<actor_record> load(std::uint64_t id) const;
   bool exists(std::uint64_t id) const;
+  // The class name alone: one small record, read before onAuth decides on a getForId call.
   std::optional<std::string> name_of(std::uint64_t id) const;
 
   // Writes the batch in one transaction; all or nothing. On return the batch is committed:
@@ -100,10 +118,13 @@ private:
   void check_readable() const;
   void check_read(int rc) const;
 
+  void check_file_size() const;
+  [[noreturn]] void corrupt(std::uint64_t id, std::string_view what) const;
+
   store_options options_;
   std::unique_ptr<env> env_;
   mutable std::shared_mutex resize_; // readers shared, map growth exclusive
-  int lock_fd_ = -1;
+  int lock_fd_ = -1; // the data directory, flocked
   int sync_fd_ = -1; // data.mdb, for sync()
   std::atomic<int> failed_errno_{0};
 };
