@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   bool no_cors = false;
   std::uint64_t ws_max_message = 16 * 1024 * 1024;
   int ws_ping_ms = 30'000;
+  std::size_t max_pending_output_mib = 64;
+  double max_creates_per_second = 0;
 
   cli.add_option("--host", host, "Address to listen on")->envname("ACTORHOST_HOST")->capture_default_str();
   cli.add_option("--port", port, "Port to listen on (0 picks a free one)")
@@ -71,6 +73,13 @@ int main(int argc, char** argv) {
   cli.add_option("--ws-ping-interval", ws_ping_ms,
                  "Milliseconds of WebSocket silence before a ping; as long again unanswered drops the socket")
       ->envname("ACTORHOST_WS_PING_INTERVAL")->check(CLI::PositiveNumber)->capture_default_str();
+  cli.add_option("--max-pending-output", max_pending_output_mib,
+                 "MiB of large response bodies held for slow readers, over all connections; past it, "
+                 "readers that took nothing for a second are dropped")
+      ->envname("ACTORHOST_MAX_PENDING_OUTPUT")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cli.add_option("--max-creates-per-second", max_creates_per_second,
+                 "Actors of one name that may be created per second (a burst of as many); 0: no limit")
+      ->envname("ACTORHOST_MAX_CREATES_PER_SECOND")->check(CLI::NonNegativeNumber)->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("actorhost");
@@ -89,6 +98,8 @@ int main(int argc, char** argv) {
   options.server.io_timeout = std::chrono::milliseconds(io_timeout_ms);
   options.server.websocket.max_message_size = ws_max_message;
   options.server.websocket.ping_interval = std::chrono::milliseconds(ws_ping_ms);
+  options.server.max_pending_output = max_pending_output_mib << 20;
+  options.actors.max_creates_per_second = max_creates_per_second;
   options.threads = threads;
   options.data_dir = data_dir;
   options.durable = !relaxed;

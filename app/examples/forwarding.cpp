@@ -9,6 +9,8 @@
 // closing each side when the other closes.
 #include "examples.hpp"
 
+#include "actorhost/codec/websocket_frame.hpp"
+
 #include "actorhost/codec/uri.hpp"
 #include "actorhost/host/host.hpp"
 
@@ -37,8 +39,10 @@ asio::awaitable<void> pipe(std::shared_ptr<websocket> from, std::shared_ptr<webs
   while (auto message = co_await from->receive()) {
     if (!co_await to->send(std::move(*message))) co_return;
   }
+  // The same code and reason, unless it is one that may not be sent (1005, 1006, 1015: the
+  // other side's connection broke rather than closed), which becomes a plain 1000.
   const auto code = from->close_code();
-  const bool sendable = code == 1000 || (code >= 3000 && code <= 4999);
+  const bool sendable = actorhost::codec::valid_close_code(code);
   if (to->is_open()) to->close(sendable ? code : 1000, sendable ? from->close_reason() : "");
 }
 

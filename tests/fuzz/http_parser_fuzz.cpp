@@ -74,7 +74,8 @@ outcome run(std::string_view bytes, std::size_t stride, const http_parser_limits
         FUZZ_CHECK(p.error());
         FUZZ_CHECK(!p.error_reason().empty());
         const int status = actorhost::codec::status_for(p.error());
-        FUZZ_CHECK(status == 400 || status == 413 || status == 414 || status == 431 || status == 505);
+        FUZZ_CHECK(status == 400 || status == 405 || status == 413 || status == 414 || status == 431 || status == 501 ||
+                   status == 505);
         const auto again = p.feed(std::span<const char>(chunk.data(), chunk.size()));
         FUZZ_CHECK(again.what == event::error && again.consumed == 0);
         out.error = p.error();

@@ -857,14 +857,16 @@ class ServerPings(WebSocketCase):
         frame, closed = await self.expect_close(probe, NORMAL, may_precede=('ping',))
         self.assertTrue(closed.clean)
 
-    async def test_client_that_never_answers_is_dropped(self):
+    async def test_client_that_never_answers_is_told_then_dropped(self):
         probe = await self.connect(SilentProbe)
         await self.expect(probe, 'ping')
-        # Unanswered for another interval: the server drops the TCP connection without a Close.
+        # Unanswered for another interval: the server says why with a Close (going away) before
+        # it drops the connection, and the connection ends.
         event = await probe.next_event_except(('ping',))
-        self.assertEqual(event.kind, 'closed', f'expected the connection to be dropped, got {event}')
-        self.assertFalse(event.clean)
-        self.assertEqual(event.code, ABNORMAL)
+        self.assertEqual(event.kind, 'close_frame', f'expected a Close from the server, got {event}')
+        self.assertEqual(event.code, GOING_AWAY)
+        event = await probe.next_event_except(('ping',))
+        self.assertEqual(event.kind, 'closed', f'expected the connection to end, got {event}')
 
 
 class PeerThatNeverReads(unittest.TestCase):

@@ -200,8 +200,11 @@ const std::vector<rejection>& rejections() {
       {"http/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", http_error::unsupported_version, 505},
       {"http/0.9 request line with version", "GET / HTTP/0.9\r\nHost: x\r\n\r\n", http_error::unsupported_version, 505},
       {"invalid method character", "G@T / HTTP/1.1\r\nHost: x\r\n\r\n", http_error::bad_request, 400},
-      {"unknown method", "FROB / HTTP/1.1\r\nHost: x\r\n\r\n", http_error::bad_request, 400},
-      {"lowercase method", "get / HTTP/1.1\r\nHost: x\r\n\r\n", http_error::bad_request, 400},
+      {"unknown method", "FROB / HTTP/1.1\r\nHost: x\r\n\r\n", http_error::unknown_method, 501},
+      {"lowercase method", "get / HTTP/1.1\r\nHost: x\r\n\r\n", http_error::unknown_method, 501},
+      {"a garbage request line", "GARBAGE\r\n\r\n", http_error::bad_request, 400},
+      {"two words, no version", "BROKEN REQUEST\r\n\r\n", http_error::bad_request, 400},
+      {"a TLS handshake", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 15), http_error::bad_request, 400},
       {"space in target", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", http_error::bad_request, 400},
       {"lowercase protocol name", "GET / http/1.1\r\nHost: x\r\n\r\n", http_error::bad_request, 400},
       {"control character in field name", "GET / HTTP/1.1\r\nHost: x\r\nX\x01Y: z\r\n\r\n", http_error::bad_request, 400},
@@ -213,6 +216,30 @@ const std::vector<rejection>& rejections() {
        400},
       {"bare CR in field value", "GET / HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", http_error::bad_request, 400},
       {"bare LF line endings", "GET / HTTP/1.1\nHost: x\n\n", http_error::bad_request, 400},
+      // The Host may not rewrite the path: it is uri-host[:port] or nothing (finding 5).
+      {"host with a path", "GET / HTTP/1.1\r\nHost: x/forward/victim/api/stats#\r\n\r\n", http_error::invalid_host, 400},
+      {"host with a query", "GET /a HTTP/1.1\r\nHost: x?\r\n\r\n", http_error::invalid_host, 400},
+      {"host with userinfo", "GET / HTTP/1.1\r\nHost: u@x\r\n\r\n", http_error::invalid_host, 400},
+      {"host with a bad port", "GET / HTTP/1.1\r\nHost: x:8o\r\n\r\n", http_error::invalid_host, 400},
+      {"host with a space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", http_error::invalid_host, 400},
+      {"unclosed IP literal", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", http_error::invalid_host, 400},
+      {"fragment in the target", "GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", http_error::invalid_target, 400},
+      {"asterisk-form with GET", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", http_error::invalid_target, 400},
+      {"absolute-form with userinfo", "GET http://u@x/a HTTP/1.1\r\nHost: x\r\n\r\n", http_error::invalid_target, 400},
+      {"CONNECT", "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", http_error::connect_refused, 405},
+      // RFC 9112 §6.1: chunked framing in a 1.0 request is faulty framing.
+      {"transfer-encoding in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       http_error::framing_in_http10, 400},
+      // A request line with no version (HTTP/0.9) is refused at once, not left waiting.
+      {"HTTP/0.9 request line", "GET /\r\n", http_error::no_version, 400},
+      {"HTTP/0.9 request line, then fields", "GET /\r\nHost: x\r\n\r\n", http_error::no_version, 400},
+      // Chunk extensions count against a small limit (Node's CVE-2024-22019).
+      {"chunk extensions over their limit",
+       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;" + repeat('e', 64) + "\r\na\r\n0\r\n\r\n",
+       http_error::extensions_too_large, 413, {.max_chunk_extension_bytes = 32}},
+      // A chunk declared larger than the body limit is refused at its size, before its data.
+      {"chunk size over max_body_bytes", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n",
+       http_error::body_too_large, 413, {.max_body_bytes = 10}},
   };
   return vectors;
 }
@@ -517,6 +544,39 @@ BOOST_AUTO_TEST_CASE(rejections_carry_their_status) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(valid_hosts_and_targets_are_accepted) {
+  for (const std::string head : {"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", "GET / HTTP/1.1\r\nHost: \r\n\r\n",
+                                 "GET / HTTP/1.1\r\nHost: a.b-c_d~e%41!$&'()*+,;=:80\r\n\r\n",
+                                 "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+                                 "GET http://example.com:8080/a?b HTTP/1.1\r\nHost: other\r\n\r\n",
+                                 "GET / HTTP/1.0\r\n\r\n"}) {
+    BOOST_TEST_CONTEXT(head) {
+      const auto r = parse(head);
+      BOOST_TEST_INFO("error: " << r.error.message());
+      BOOST_TEST(!r.error);
+      BOOST_TEST(r.heads.size() == 1u);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_http09_line_is_refused_as_soon_as_it_ends) {
+  // Before, llhttp waited for a second line that never came, until the header timeout.
+  http_parser p;
+  const auto r = p.feed(std::string_view("GET /\r\n"));
+  BOOST_TEST((r.what == event::error));
+  BOOST_TEST((p.error() == http_error::no_version));
+}
+
+BOOST_AUTO_TEST_CASE(a_chunk_over_the_limit_is_refused_at_its_size_line) {
+  // 16 GiB declared: refused when the size line ends, with nothing of the data read.
+  http_parser p({.max_body_bytes = 1024});
+  auto r = p.feed(std::string_view("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  BOOST_TEST((r.what == event::head_complete));
+  r = p.feed(std::string_view("400000000\r\n"));
+  BOOST_TEST((r.what == event::error));
+  BOOST_TEST((p.error() == http_error::body_too_large));
+}
+
 BOOST_AUTO_TEST_CASE(oversized_content_length_is_rejected_before_head_complete) {
   // The caller never sees the head, so it can never answer 100 Continue to it.
   http_parser p({.max_body_bytes = 10});
@@ -678,14 +738,25 @@ BOOST_AUTO_TEST_CASE(space_inside_field_name_is_rejected) {
 }
 
 // Several extensions on one chunk are valid (RFC 9112 §7.1.1: chunk-ext = *( ";" name
-// [ "=" value ] )); llhttp 8.1.0 consumes the ';' after a value and then fails with
-// "Invalid character in chunk size".
-BOOST_AUTO_TEST_CASE(several_chunk_extensions_are_accepted, *boost::unit_test::expected_failures(2)) {
+// [ "=" value ] )), but llhttp 8.1.0 (Debian 12's) consumes the ';' after a value and then
+// fails with "Invalid character in chunk size". No client of ours sends extensions, so what
+// matters is that such a body is refused cleanly (400, nothing of it delivered) rather than
+// misread; one extension, with or without a value, is accepted.
+BOOST_AUTO_TEST_CASE(chunk_extensions_one_is_read_several_are_refused_cleanly) {
+  for (const char* ext : {"3;a\r\n", "3;a=b\r\n", "3;a=\"q q\"\r\n"}) {
+    const auto r = parse(std::string("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n") + ext +
+                         "abc\r\n0\r\n\r\n");
+    BOOST_TEST_CONTEXT(ext) {
+      BOOST_TEST(!r.error);
+      BOOST_REQUIRE_EQUAL(r.bodies.size(), 1u);
+      BOOST_TEST(r.bodies[0] == "abc");
+    }
+  }
   const auto r = parse(
       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;a=b;c=d\r\nabc\r\n0\r\n\r\n");
-  BOOST_TEST_INFO("error: " << r.error.message());
-      BOOST_TEST(!r.error);
-  BOOST_TEST(r.bodies.size() == 1u);
+  BOOST_TEST((r.error == http_error::bad_request));
+  BOOST_TEST(status_for(r.error) == 400);
+  BOOST_TEST(r.bodies.empty());
 }
 
 // max_head_bytes counts only method, target, names and values: whitespace before a value

@@ -5,8 +5,9 @@
 namespace actorhost {
 
 actor_error::actor_error(std::string code, std::string message, int status, std::string metadata_json)
-    : std::runtime_error(std::move(message)),
+    : std::runtime_error(message),
       code_(std::move(code)),
+      message_(std::move(message)),
       status_(status),
       metadata_(metadata_json.empty() ? "{}" : std::move(metadata_json)) {}
 
@@ -48,6 +49,7 @@ actor_error invalid_fetch_response() {
 }
 
 actor_error payload_too_large() { return {"payload_too_large", "Request body too large", 413}; }
+actor_error rate_limited(std::string message) { return {"rate_limited", std::move(message), 429}; }
 actor_error not_found() { return {"not_found", "No route for this path", 404}; }
 actor_error internal_error() { return {"internal_error", "Internal error", 500}; }
 
@@ -63,7 +65,9 @@ http::response error_response(const actor_error& e) {
   body += R"(,"md":)";
   body += e.metadata();
   body += '}';
-  return http::response::json(std::move(body), e.status());
+  auto res = http::response::json(std::move(body), e.status());
+  if (e.status() == 429) res.headers().append("Retry-After", "1");
+  return res;
 }
 
 } // namespace actorhost

@@ -22,10 +22,12 @@ public:
   const std::string& code() const noexcept { return code_; }
   int status() const noexcept { return status_; }
   const std::string& metadata() const noexcept { return metadata_; }
-  std::string_view message() const noexcept { return what(); }
+  // The whole message: what() is a C string and would end it at a NUL byte.
+  const std::string& message() const noexcept { return message_; }
 
 private:
   std::string code_;
+  std::string message_;
   int status_;
   std::string metadata_;
 };
@@ -46,6 +48,7 @@ actor_error websocket_handler_not_defined();
 actor_error action_not_found(std::string_view name);
 actor_error invalid_fetch_response();
 actor_error payload_too_large();
+actor_error rate_limited(std::string message); // 429, answered with Retry-After
 actor_error not_found();
 actor_error internal_error();
 } // namespace errors

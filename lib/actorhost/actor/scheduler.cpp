@@ -5,6 +5,8 @@
 #include "actorhost/codec/http_parser.hpp"
 #include "actorhost/codec/websocket_frame.hpp"
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
@@ -40,12 +42,37 @@ private:
   std::shared_ptr<instance_base> inst_;
 };
 
-// A streamed body's producer touches the actor, so it runs on the actor's home worker, and
-// the actor stays awake until it ends.
+// What stops a producer whose client has gone; touched only on the actor's home worker.
+struct producer_stop {
+  asio::cancellation_signal signal;
+  bool done = false; // the producer has ended: nothing to cancel
+};
+
+// On the actor's home worker: the producer, which touches the actor, with the actor kept awake
+// (busy) until it ends, and cancelled when its client goes (the connection says so from its
+// own thread, so the cancellation is posted here).
+asio::awaitable<void> produce_here(std::shared_ptr<instance_base> inst, http::body_producer producer,
+                                   http::body_writer writer) {
+  busy_guard busy(inst);
+  auto stop = std::make_shared<producer_stop>();
+  writer.on_gone([stop, ex = inst->executor()] {
+    asio::post(ex, [stop] {
+      if (!stop->done) stop->signal.emit(asio::cancellation_type::terminal);
+    });
+  });
+  struct mark_done {
+    producer_stop& s;
+    ~mark_done() { s.done = true; }
+  } mark{*stop};
+  co_await asio::co_spawn(inst->executor(), producer(std::move(writer)),
+                          asio::bind_cancellation_slot(stop->signal.slot(), asio::use_awaitable));
+}
+
 asio::awaitable<void> produce_on(std::shared_ptr<instance_base> inst, http::body_producer producer,
                                  http::body_writer writer) {
-  busy_guard busy(inst);
-  co_await asio::co_spawn(inst->executor(), producer(std::move(writer)), asio::use_awaitable);
+  auto home = inst->executor();
+  co_await asio::co_spawn(home, produce_here(std::move(inst), std::move(producer), std::move(writer)),
+                          asio::use_awaitable);
 }
 
 } // namespace
@@ -111,6 +138,21 @@ std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::locate(shar
   return wake(s, t);
 }
 
+bool scheduler::may_create(std::string_view name) {
+  const double rate = options_.max_creates_per_second;
+  if (rate <= 0) return true;
+  std::lock_guard lock(create_mutex_);
+  auto [it, fresh] = create_buckets_.try_emplace(std::string(name));
+  auto& b = it->second;
+  const auto now = clock::now();
+  if (fresh) b.tokens = std::max(1.0, rate);
+  else b.tokens = std::min(std::max(1.0, rate), b.tokens + rate * std::chrono::duration<double>(now - b.last).count());
+  b.last = now;
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
+  return true;
+}
+
 std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::wake(shard& s, const target& t) {
   const actor_query& q = *t.query;
   const auto key = actor_id_hash(q.id);
@@ -127,6 +169,7 @@ std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::wake(shard&
     } else {
       if (q.kind == query_kind::get_for_id || q.kind == query_kind::get_for_key)
         return errors::actor_not_found(q.kind == query_kind::get_for_id ? q.id : q.name + " " + q.id);
+      if (!may_create(q.name)) return errors::rate_limited("too many new " + q.name + " actors; try again shortly");
       inst = t.def->instantiate(q.id, q.key, q.input_json, s.executor); // touched: saved after the handler
     }
   } catch (const actor_error& e) {
@@ -153,7 +196,10 @@ void scheduler::save(shard& s, instance_base& inst) {
   store::actor_write w;
   w.id = actor_id_hash(inst.id());
   w.epoch = inst.epoch;
-  if (!inst.saved_meta) w.meta_json = store::encode_meta(inst.name(), inst.key(), inst.input_json());
+  if (!inst.saved_meta) {
+    w.meta_json = store::encode_meta(inst.name(), inst.key(), inst.input_json());
+    w.name = inst.name();
+  }
   w.state_json = bytes;
   inst.saved_state = std::move(bytes);
   inst.saved_meta = true;

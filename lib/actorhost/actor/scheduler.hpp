@@ -59,6 +59,10 @@ struct scheduler_options {
   std::size_t max_awake_per_worker = 1'000'000;
   // Hold replies until their state is durable (off only in the relaxed mode).
   bool hold_replies = true;
+  // New actors of one name per second, in a burst of as many (429 rate_limited beyond), so a
+  // caller cannot fill the store with getOrCreate on fresh keys as fast as it can send. 0: no
+  // limit. Waking a stored actor is not a creation.
+  double max_creates_per_second = 0;
 };
 
 class scheduler final : public state_saver {
@@ -143,6 +147,16 @@ private:
   asio::awaitable<void> sweep_loop(shard& s);
   void sweep(shard& s);
   asio::awaitable<void> shutdown_on(shard& s);
+
+  // A token bucket per actor name for max_creates_per_second; creations are rare next to
+  // requests, so one mutex over all shards costs nothing on the request path.
+  bool may_create(std::string_view name);
+  struct create_bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point last{};
+  };
+  std::mutex create_mutex_;
+  std::unordered_map<std::string, create_bucket> create_buckets_;
 
   const registry& registry_;
   store::lmdb_store* store_;

@@ -35,6 +35,13 @@ enum class http_error {
   duplicate_host,      // more than one Host field (RFC 9112 §3.2)
   obs_fold,            // obsolete line folding (RFC 9112 §5.2)
   unsupported_version, // not HTTP/1.0 or HTTP/1.1: 505
+  invalid_host,        // a Host that is not uri-host[:port] (RFC 9112 §3.2, RFC 3986 §3.2.2)
+  invalid_target,      // a fragment, or a form the method cannot take (RFC 9112 §3.2)
+  no_version,          // a request line without "HTTP/x.y" (HTTP/0.9 is not served)
+  framing_in_http10,   // Transfer-Encoding in an HTTP/1.0 request: faulty framing (RFC 9112 §6.1)
+  extensions_too_large, // chunk extensions past their limit: 413 (Node's CVE-2024-22019)
+  unknown_method,      // a method token the server does not know: 501 (RFC 9110 §9.1)
+  connect_refused,     // CONNECT: this is not a proxy, 405 (RFC 9110 §9.3.6)
 };
 
 const std::error_category& http_category() noexcept;
@@ -48,6 +55,8 @@ struct http_parser_limits {
   std::size_t max_target_bytes = 8 * 1024;
   std::size_t max_header_count = 100;
   std::uint64_t max_body_bytes = 16 * 1024 * 1024;
+  // Every chunk extension of one request body together (names, values and separators).
+  std::size_t max_chunk_extension_bytes = 4 * 1024;
 };
 
 struct header_field {
@@ -109,6 +118,12 @@ private:
 
   int fail(http_error e, std::string_view reason = {});
   int add_trailer_bytes(std::size_t n);
+  void note_request_line(const char* begin, const char* end) noexcept;
+  bool request_line_has_version() const noexcept;
+  bool starts_with_method_token() const noexcept;
+  // llhttp refused the method: 501 if the request line is otherwise well formed, else 400,
+  // decided once the line has ended (until then the line's bytes are only scanned).
+  result judge_method(std::size_t consumed);
   struct head_scan_result {
     std::size_t ok_bytes;             // bytes before the first violation
     std::optional<http_error> error;  // the violation, if any
@@ -121,6 +136,8 @@ private:
   request_head head_;
   std::string body_;
   std::size_t trailer_bytes_ = 0;
+  std::size_t extension_bytes_ = 0;
+  bool method_pending_ = false; // an unknown method, waiting for the end of its request line
   std::uint64_t body_total_ = 0;
   struct head_scan {
     std::size_t bytes = 0;       // every byte of the head so far, as received
@@ -128,6 +145,11 @@ private:
     bool line_start = false;     // the last byte was LF
     bool started = false;        // the request line has begun (empty lines before it are allowed)
     bool ended = false;          // the empty line that ends the head has been seen
+    bool line_one_done = false;  // the request line has ended
+    char tail[10] = {};          // the request line's last bytes so far (its version), CR aside
+    std::size_t tail_size = 0;
+    char method[24] = {};        // the request line's first bytes, to tell 501 from 400
+    std::size_t method_size = 0;
   } head_scan_;
   bool in_value_ = false;
   state state_ = state::idle;

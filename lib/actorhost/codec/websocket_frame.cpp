@@ -172,10 +172,8 @@ std::optional<websocket_error> websocket_parser::begin_frame() {
   // §10.4: refuse before reading a byte of a payload that would pass the cap.
   if (frame_.length > options_.max_message_size - message_size_) return websocket_error::message_too_big;
   message_size_ += frame_.length;
-  // Room for the whole frame at once (the cap bounds it), growing geometrically so that many
-  // small fragments do not copy the message again and again.
-  if (message_size_ > message_.capacity())
-    message_.reserve(std::max<std::uint64_t>(message_size_, message_.capacity() + message_.capacity() / 2));
+  // No room is reserved for the declared length: a peer that declares 16 MiB and sends nothing
+  // must cost nothing. The message grows with the bytes that arrive (geometrically, in append).
   return std::nullopt;
 }
 

@@ -13,6 +13,8 @@
 #include <csignal>
 #include <cstdlib>
 
+#include <sys/resource.h>
+
 namespace actorhost {
 
 namespace {
@@ -25,7 +27,32 @@ asio::awaitable<void> finish(scheduler& sched, net::worker_pool& pool) {
 
 } // namespace
 
+namespace {
+
+// Every connection, WebSocket and actor's store descriptor is a file descriptor, and the soft
+// limit most shells and systemd hand out (1,024) would refuse connections long before the
+// machine is full: raise it to the hard limit.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  // An unlimited hard limit still stops at the kernel's nr_open (1,048,576 by default).
+  const rlim_t target = lim.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : lim.rlim_max;
+  if (lim.rlim_cur < target) {
+    const auto was = lim.rlim_cur;
+    lim.rlim_cur = target;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) == 0)
+      spdlog::info("open file limit raised from {} to {}", was, lim.rlim_cur);
+    else
+      spdlog::warn("open file limit stays at {}: raising it to {} failed", was, target);
+  } else {
+    spdlog::info("open file limit: {}", lim.rlim_cur);
+  }
+}
+
+} // namespace
+
 int run(const registry& reg, run_options options) {
+  raise_open_file_limit();
   store::lmdb_store store({options.data_dir, options.map_bytes, options.max_map_bytes, options.durable});
   store::group_committer committer(store);
   net::worker_pool pool(options.threads);

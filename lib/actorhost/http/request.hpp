@@ -60,7 +60,8 @@ public:
 
   std::string_view text() const noexcept { return body_; }
   std::span<const std::byte> bytes() const noexcept { return std::as_bytes(std::span(body_)); }
-  // Parses the body; check HasParseError() on the result.
+  // Parses the body as JSON.parse would (codec::parse_json: bounded depth, last duplicate
+  // member wins, UTF-8 checked); check HasParseError() on the result.
   rapidjson::Document json() const;
   std::string& body() noexcept { return body_; }
 
@@ -70,6 +71,12 @@ public:
   // The body as a stream: the live one when streamed(), else the buffered body.
   body_reader body_stream();
   void set_body_stream(std::shared_ptr<body_source> source) noexcept { stream_ = std::move(source); }
+  std::shared_ptr<body_source> take_body_stream() noexcept { return std::move(stream_); }
+  // Expect: 100-continue: the server streams the body only so that its 100 goes out when the
+  // body is first read (after onAuth). settle_body() then reads it in whole when it is no
+  // larger than this limit, so the handler sees it as any small body. 0: nothing deferred.
+  void defer_body(std::size_t buffer_up_to) noexcept { deferred_limit_ = buffer_up_to; }
+  std::size_t deferred_body_limit() const noexcept { return deferred_limit_; }
 
   // HTTP/1.x's minor version as received (1 unless the server says otherwise).
   int version_minor() const noexcept { return version_minor_; }
@@ -81,7 +88,13 @@ private:
   http::headers headers_;
   std::string body_;
   std::shared_ptr<body_source> stream_;
+  std::size_t deferred_limit_ = 0;
   int version_minor_ = 1;
 };
+
+// For a request with a deferred body (see request::defer_body): reads it in, which sends the
+// 100 Continue, and leaves it buffered (text(), json()) when it fits the limit; a longer one
+// stays a stream that starts with what was read. Nothing for other requests.
+asio::awaitable<void> settle_body(request& req);
 
 } // namespace actorhost::http

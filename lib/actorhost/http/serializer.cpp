@@ -53,7 +53,7 @@ void serialize_response(std::string& out, const response& r, const head_options&
   const bool no_body = bodyless_status(r.status());
   if (!no_body) {
     if (r.streaming()) {
-      out += "Transfer-Encoding: chunked\r\n";
+      if (opts.version_minor >= 1) out += "Transfer-Encoding: chunked\r\n";
     } else {
       out += "Content-Length: ";
       append_number(out, r.body().size());
@@ -62,8 +62,9 @@ void serialize_response(std::string& out, const response& r, const head_options&
   }
   if (r.status() == 101) out += "Connection: Upgrade\r\n";
   else if (opts.close) out += "Connection: close\r\n";
+  else if (opts.version_minor == 0) out += "Connection: keep-alive\r\n";
   out += "\r\n";
-  if (!no_body && !opts.head_request && !r.streaming()) out += r.body();
+  if (!no_body && !opts.head_request && !r.streaming() && !opts.omit_body) out += r.body();
 }
 
 void append_chunk(std::string& out, std::string_view data) {

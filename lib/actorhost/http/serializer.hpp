@@ -30,9 +30,14 @@ struct head_options {
   bool head_request = false; // the request was HEAD: no body follows
   bool close = false;        // send Connection: close
   std::string_view date;     // may be empty
+  // The request's HTTP/1.x minor version. A 1.0 client is told "Connection: keep-alive" when
+  // the connection stays open, and gets a streamed body unframed, ended by the close (it knows
+  // no chunked coding; RFC 9112 §7.1): the caller closes after it.
+  int version_minor = 1;
+  bool omit_body = false; // the caller writes the body itself, after the head
 };
 
-// Appends the status line and fields of `r` and, unless streaming or HEAD, its body.
+// Appends the status line and fields of `r` and, unless streaming, HEAD or omit_body, its body.
 void serialize_response(std::string& out, const response& r, const head_options& opts);
 
 // Appends one chunk of a chunked body (nothing for an empty chunk).

@@ -3,8 +3,23 @@
 // The loop feeds received bytes to the sans-IO parser, hands each complete request to the
 // http_handler, and queues the responses in order; queued responses are written when the
 // parser needs more input, so a burst of pipelined requests is answered with one write
-// (RFC 9112 §9.3.2). A watchdog closes the socket when a peer-controlled wait (idle, head,
-// body, write) passes its deadline; no deadline runs while a handler is working.
+// (RFC 9112 §9.3.2). A large body is written from where the handler left it, after its head,
+// never copied into the output buffer.
+//
+// Deadlines (a watchdog raced against the loop; none runs while a handler works):
+//   - a request head must be whole within header_timeout of its first byte, or of the accept
+//     for a connection's first request, however slowly its bytes trickle (slowloris);
+//   - a keep-alive connection may wait idle_timeout for its next request;
+//   - each read of a body, and each write of a response, must make progress within io_timeout;
+//   - a response body held for a peer that reads nothing for a second is dropped when such
+//     bodies together pass the host's max_pending_output, so memory follows the work flowing.
+// A head or body that times out is answered 408. Whenever input may be left unread (an error,
+// a timeout, a body the handler did not want), the connection half-closes and drains what the
+// peer still sends for a bounded time before closing, so that the peer reads the answer instead
+// of a reset (nginx's lingering close).
+//
+// Expect: 100-continue is answered only once the handler reads the body, so onAuth runs first
+// and a refused client never starts its upload.
 //
 // Affinity: when the handler says eight requests in a row had their work on another worker,
 // the connection moves there between requests (its socket is handed to that worker's
@@ -31,8 +46,11 @@ namespace actorhost::net {
 
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
+  // `fresh`: just accepted, so its first head is timed from now. A connection moved from
+  // another worker is between requests.
   http_connection(asio::ip::tcp::socket socket, worker_slot& slot, http_handler& handler,
-                  const server_options& options, task_group& tasks, std::string_view already_read = {});
+                  const server_options& options, task_group& tasks, std::string_view already_read = {},
+                  bool fresh = false);
   ~http_connection();
 
   asio::awaitable<void> run();
@@ -43,6 +61,8 @@ public:
 
 private:
   using clock = std::chrono::steady_clock;
+  // What the connection waits for, which decides its deadline and what a timeout means.
+  enum class wait_kind { none, head, idle, body, write };
 
   asio::awaitable<void> serve();
   asio::awaitable<void> watchdog();
@@ -51,15 +71,25 @@ private:
   asio::awaitable<bool> respond(http::response res, bool head_request, bool close);
   // Answers 101 and hands the socket to a websocket_connection on the worker named by the hint.
   asio::awaitable<void> upgrade(http::response res);
-  asio::awaitable<bool> serve_streamed();
+  // The handler runs while the body arrives; with `defer_continue` the 100 waits for its read.
+  asio::awaitable<bool> serve_streamed(bool defer_continue);
   // After a reply: whether to move to the worker the last requests' work lives on.
   bool should_move(std::size_t worker) noexcept;
   bool move_to(worker_slot& target);
   asio::awaitable<bool> stream_body(http::response res);
   asio::awaitable<void> watch_peer(bool& gone);
+  // Half-closes, sends the 408 if one is due, and reads and drops what the peer still sends.
+  asio::awaitable<void> linger();
   http::request make_request();
-  void set_deadline(std::chrono::milliseconds d);
-  void clear_deadline() { deadline_ = clock::time_point::max(); }
+  void wait_for(wait_kind kind, clock::time_point deadline);
+  void clear_deadline() {
+    waiting_ = wait_kind::none;
+    deadline_ = clock::time_point::max();
+  }
+  // A large body held for the peer counts against the host's max_pending_output.
+  void hold_body(std::string body);
+  void release_body() noexcept;
+  bool pending_output_over_budget() const noexcept;
 
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
@@ -72,10 +102,20 @@ private:
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
   std::string out_;
+  std::string body_out_; // a large body, written after out_
+  std::size_t held_ = 0; // bytes of body_out_ counted in slot_.pending_output
+  wait_kind waiting_ = wait_kind::none;
   clock::time_point deadline_ = clock::time_point::max();
   clock::time_point armed_ = clock::time_point::max(); // when the watchdog wakes next
+  clock::time_point head_deadline_ = clock::time_point::max(); // the current head's, fixed
+  clock::time_point last_progress_{};                          // of the current write
+  int version_minor_ = 1; // of the request being answered
+  bool fresh_ = false;    // no head has completed yet
   bool idle_ = true;
   bool closing_ = false;
+  bool linger_ = false;      // input may be left unread: drain before closing
+  bool timed_out_ = false;   // a head or body timed out: 408
+  bool discarding_ = false;  // a pipelining peer overflowed the buffer behind a stream
   affinity hint_;
   std::size_t away_streak_ = 0; // requests in a row whose work was on another worker
 };

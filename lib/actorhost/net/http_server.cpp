@@ -69,19 +69,33 @@ void http_server::start() {
 
 asio::awaitable<void> http_server::accept_loop(worker_slot& slot) {
   asio::steady_timer backoff(slot.context);
+  auto last_warning = std::chrono::steady_clock::time_point{};
+  std::size_t refused = 0;
   for (;;) {
     auto [ec, socket] = co_await slot.acceptor.async_accept(use_nothrow);
     if (ec == asio::error::operation_aborted || !slot.acceptor.is_open()) co_return;
     if (ec) {
-      // Out of descriptors or memory: wait a little rather than spin; the backlog holds clients.
-      spdlog::warn("accept failed: {}", ec.message());
+      // Out of descriptors (or memory): the connections already open go on being served, the
+      // new ones wait in the backlog, and the next try comes as soon as one of this worker's
+      // connections closes (or after 50 ms, for descriptors freed elsewhere). One line a
+      // second says so, however many tries fail.
+      ++refused;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_warning >= std::chrono::seconds(1)) {
+        spdlog::warn("accept failed ({} time(s) since the last line): {}", refused, ec.message());
+        last_warning = now;
+        refused = 0;
+      }
       backoff.expires_after(std::chrono::milliseconds(50));
+      slot.accept_pause = &backoff;
       co_await backoff.async_wait(use_nothrow);
+      slot.accept_pause = nullptr;
       continue;
     }
     asio::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    auto conn = std::make_shared<http_connection>(std::move(socket), slot, handler_, options_, tasks_);
+    auto conn = std::make_shared<http_connection>(std::move(socket), slot, handler_, options_, tasks_,
+                                                  std::string_view{}, true);
     tasks_.spawn(slot.context.get_executor(), conn->run(), "connection");
   }
 }

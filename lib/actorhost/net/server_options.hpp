@@ -33,6 +33,9 @@ struct server_options {
   std::chrono::milliseconds io_timeout{30'000};
   // Request bodies larger than this reach the handler as a stream (see http/request.hpp).
   std::size_t stream_threshold = 1024 * 1024;
+  // Large response bodies held for peers that have not read them, over all connections: past
+  // it, a connection whose reader has taken nothing for a second is dropped.
+  std::size_t max_pending_output = 64 * 1024 * 1024;
   int listen_backlog = 4096;
   websocket_options websocket;
 };

@@ -193,9 +193,16 @@ asio::awaitable<void> websocket_stream::keep_alive() {
     const bool close_overdue = closing_ && now - closing_since_ >= o.close_timeout;
     const bool write_stalled = o.write_timeout.count() > 0 && writing_now_ && now - write_started_ >= o.write_timeout;
     const bool ping_unanswered = ping_outstanding_ && now - ping_sent_ >= o.ping_interval;
-    if (close_overdue || write_stalled || ping_unanswered) {
+    const bool drop_due = drop_at_ && now >= *drop_at_;
+    if (close_overdue || write_stalled || drop_due || (ping_unanswered && writing_now_)) {
       abort();
       co_return;
+    }
+    if (ping_unanswered && !drop_at_) {
+      // Say why before dropping it (1001), in case only our side of the path was slow; a peer
+      // silent this long gets one more interval, not the whole close handshake.
+      if (!close_sent_) transmit_close(close_codes::going_away, "no answer to ping");
+      drop_at_ = now + std::min(o.ping_interval, o.close_timeout);
     }
     if (o.ping_interval.count() > 0 && !ping_outstanding_ && !close_sent_ && now - last_heard_ >= o.ping_interval) {
       ping_outstanding_ = true;

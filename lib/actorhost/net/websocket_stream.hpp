@@ -12,8 +12,9 @@
 //   - the writer sends whatever frames were queued since its last write in one write, so a
 //     burst of sends costs one system call. A client masks every frame with a fresh key (§5.3).
 //   - the keeper drops the connection when the close handshake has not ended within
-//     close_timeout; with a ping interval it pings a silent peer and drops one that stays
-//     silent; with a write timeout it drops a peer whose reads stall a write.
+//     close_timeout; with a ping interval it pings a silent peer, and when one stays silent
+//     for another interval it sends a Close (1001) and drops the connection one interval
+//     later; with a write timeout it drops a peer whose reads stall a write.
 // Once its Close is out, the server closes its side of TCP first; the client waits for the
 // server to close (§7.1.1), and drops the connection itself only after close_timeout.
 #pragma once
@@ -26,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +96,7 @@ private:
   clock::time_point ping_sent_{};
   clock::time_point closing_since_{}; // when our Close went out or the peer's came
   clock::time_point write_started_{};
+  std::optional<clock::time_point> drop_at_; // a ping went unanswered: the connection ends then
   bool ping_outstanding_ = false;
   bool closing_ = false;
   bool close_sent_ = false;

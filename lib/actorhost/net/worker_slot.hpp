@@ -5,7 +5,9 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <unordered_set>
@@ -25,6 +27,11 @@ struct worker_slot {
   std::unordered_set<websocket_connection*> websockets;
   http::date_cache dates;
   bool draining = false;
+  // Bytes of large response bodies this worker's connections hold for peers not yet read
+  // them (written here, summed by every worker against server_options::max_pending_output).
+  std::atomic<std::size_t> pending_output{0};
+  // The accept loop's wait after running out of descriptors: a closing connection ends it.
+  asio::steady_timer* accept_pause = nullptr;
   std::size_t index;                               // this worker
   std::vector<std::unique_ptr<worker_slot>>& slots; // every worker's, for moving connections
 };
