@@ -1,10 +1,12 @@
-// CORS (SPEC §3: preflight answered by the host, never by onFetch; configurable) and onAuth
-// (SPEC §4 and the authActor/lockedActor examples of §9).
+// CORS (SPEC §3 and §12: preflight answered by the host, never by onFetch; with the default
+// "*" any origin may read but never with credentials; a list grants credentials to the origins
+// it names, gates browsers' WebSockets, and never trusts "null") and onAuth (SPEC §4 and the
+// authActor/lockedActor examples of §9).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  actorFetch, actorId, create, errorOf, freshKey, getForId, getForKey, getOrCreate, jsonHeader, startHost,
+  actorFetch, actorId, create, errorOf, freshKey, getForId, getForKey, getOrCreate, jsonHeader, rawExchange, startHost,
 } from './lib/host.mjs';
 
 let host;       // default CORS: any origin
@@ -38,7 +40,7 @@ async function requestCount(base, key) {
 }
 
 describe('CORS preflight (default: any origin)', () => {
-  test('OPTIONS on an actor route is 204 with the CORS grant, echoing origin and headers', async () => {
+  test('OPTIONS on an actor route is 204 with the CORS grant (any origin, no credentials), echoing headers', async () => {
     const key = freshKey('cors');
     const res = await preflight(host.url, '/registry/actors/httpActor/raw/http/api/echo', 'https://app.example', {
       method: 'PUT',
@@ -47,11 +49,14 @@ describe('CORS preflight (default: any origin)', () => {
     });
     assert.equal(res.status, 204);
     assert.equal(await res.text(), '');
-    assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.headers.get('access-control-allow-credentials'), null);
     const methods = res.headers.get('access-control-allow-methods').split(/\s*,\s*/);
     for (const m of ['GET', 'POST', 'PUT', 'DELETE']) assert.ok(methods.includes(m), `Allow-Methods has ${m}: ${methods}`);
     assert.equal(res.headers.get('access-control-allow-headers'), 'x-rivetkit-actor-query, content-type, x-custom');
-    assert.match(res.headers.get('vary') ?? '', /Origin/);
+    // The grant depends on the requested headers, not on the Origin.
+    assert.match(res.headers.get('vary') ?? '', /Access-Control-Request-Headers/);
+    assert.doesNotMatch(res.headers.get('vary') ?? '', /Origin/);
   });
 
   test('a preflight never reaches the actor, nor creates it', async () => {
@@ -81,35 +86,38 @@ describe('CORS preflight (default: any origin)', () => {
     for (const path of ['/registry/actors/resolve', '/health', '/registry/actors/lockedActor/raw/http/x']) {
       const res = await preflight(host.url, path, 'http://x.example', { headers: 'x-rivetkit-query' });
       assert.equal(res.status, 204, path);
-      assert.equal(res.headers.get('access-control-allow-origin'), 'http://x.example', path);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*', path);
     }
   });
 });
 
 describe('CORS on normal responses', () => {
-  test('a response to a request with Origin carries Access-Control-Allow-Origin', async () => {
-    const res = await actorFetch(host.url, getOrCreate('httpActor', freshKey('acao')), '/api/hello',
-      { headers: { Origin: 'https://app.example' } });
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example');
-    assert.deepEqual(await res.json(), { message: 'Hello from actor!' });
+  test('a response to a request with Origin carries Access-Control-Allow-Origin: *, never credentials', async () => {
+    for (const origin of ['https://app.example', 'null']) {
+      const res = await actorFetch(host.url, getOrCreate('httpActor', freshKey('acao')), '/api/hello',
+        { headers: { Origin: origin } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*', origin);
+      assert.equal(res.headers.get('access-control-allow-credentials'), null, origin);
+      assert.deepEqual(await res.json(), { message: 'Hello from actor!' });
+    }
   });
 
   test('error responses carry it too, so a browser can read the error body', async () => {
     const missing = await fetch(`${host.url}/registry/actors/raw/http/api/hello`, { headers: { Origin: 'https://app.example' }, signal: timeout() });
     assert.equal(missing.status, 400);
-    assert.equal(missing.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.equal(missing.headers.get('access-control-allow-origin'), '*');
     await missing.arrayBuffer();
     const locked = await actorFetch(host.url, getOrCreate('lockedActor', ['x']), '/', { headers: { Origin: 'https://app.example' } });
     assert.equal(locked.status, 403);
-    assert.equal(locked.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.equal(locked.headers.get('access-control-allow-origin'), '*');
     await locked.arrayBuffer();
   });
 
   test('streamed (SSE) responses carry it', async () => {
     const res = await actorFetch(host.url, getOrCreate('httpActor', freshKey('acao-sse')), '/api/events?count=1',
       { headers: { Origin: 'https://app.example' } });
-    assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
     await res.text();
   });
 
@@ -122,28 +130,52 @@ describe('CORS on normal responses', () => {
 
 describe('CORS configured with a list of origins', () => {
   for (const origin of ['http://a.example', 'http://b.example']) {
-    test(`a listed origin (${origin}) is granted`, async () => {
+    test(`a listed origin (${origin}) is granted, with credentials, and caches are told it varies`, async () => {
       const pre = await preflight(listed.url, '/registry/actors/raw/http/api/hello', origin);
       assert.equal(pre.status, 204);
       assert.equal(pre.headers.get('access-control-allow-origin'), origin);
+      assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
+      assert.match(pre.headers.get('vary') ?? '', /Origin/);
       const res = await actorFetch(listed.url, getOrCreate('httpActor', freshKey('listed')), '/api/hello', { headers: { Origin: origin } });
       assert.equal(res.headers.get('access-control-allow-origin'), origin);
+      assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
+      assert.match(res.headers.get('vary') ?? '', /Origin/);
       await res.arrayBuffer();
     });
   }
 
-  test('an unlisted origin gets no grant, on the preflight or the response', async () => {
-    const key = freshKey('unlisted');
-    const pre = await preflight(listed.url, '/registry/actors/raw/http/api/hello', 'http://evil.example',
-      { extra: { 'X-RivetKit-Query': jsonHeader(getOrCreate('httpActor', key)) } });
+  test('every answer says it varies with Origin, even one to a request without it', async () => {
+    const res = await actorFetch(listed.url, getOrCreate('httpActor', freshKey('vary')), '/api/hello');
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+    assert.match(res.headers.get('vary') ?? '', /Origin/);
+    await res.arrayBuffer();
+  });
+
+  test('Origin: null is never reflected', async () => {
+    const pre = await preflight(listed.url, '/registry/actors/raw/http/api/hello', 'null');
     assert.equal(pre.headers.get('access-control-allow-origin'), null);
     await pre.arrayBuffer();
-    const res = await actorFetch(listed.url, getOrCreate('httpActor', key), '/api/hello', { headers: { Origin: 'http://evil.example' } });
-    assert.equal(res.status, 200);
+    const res = await actorFetch(listed.url, getOrCreate('httpActor', freshKey('null')), '/api/hello', { headers: { Origin: 'null' } });
     assert.equal(res.headers.get('access-control-allow-origin'), null);
     await res.arrayBuffer();
-    // The refused preflight did not reach the actor either.
-    assert.equal(await requestCount(listed.url, key), 2);
+  });
+
+  test('the list gates browsers\' WebSockets: 403 before the upgrade for another origin', async () => {
+    const query = jsonHeader(getOrCreate('websocketActor', freshKey('ws-origin')));
+    const upgrade = async (origin) => {
+      const lines = ['GET /registry/actors/raw/websocket/ HTTP/1.1', 'Host: x', 'Connection: Upgrade', 'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', `X-RivetKit-Query: ${query}`];
+      if (origin) lines.push(`Origin: ${origin}`);
+      const { response, conn } = await rawExchange(listed.port, `${lines.join('\r\n')}\r\n\r\n`);
+      conn.destroy();
+      return response;
+    };
+    const refused = await upgrade('http://evil.example');
+    assert.equal(refused.status, 403);
+    assert.equal(JSON.parse(refused.body).c, 'forbidden');
+    // A listed origin, and a client that is not a browser (no Origin), get the upgrade.
+    assert.equal((await upgrade('http://a.example')).status, 101);
+    assert.equal((await upgrade(undefined)).status, 101);
   });
 
   test('ACTORHOST_CORS_ORIGINS in the environment sets the list', async () => {

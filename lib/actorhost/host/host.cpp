@@ -1,8 +1,10 @@
 #include "actorhost/host/host.hpp"
 
+#include "actorhost/actor/action_body.hpp"
 #include "actorhost/actor/actor_id.hpp"
 #include "actorhost/codec/ascii.hpp"
 #include "actorhost/codec/js_json.hpp"
+#include "actorhost/codec/json.hpp"
 #include "actorhost/codec/uri.hpp"
 #include "actorhost/codec/websocket_frame.hpp"
 #include "actorhost/codec/websocket_handshake.hpp"
@@ -60,6 +62,7 @@ socket_offer read_offer(const std::vector<std::string>& protocols) {
     std::string_view v = p;
     auto take = [&](std::string_view prefix, std::optional<std::string>& into) {
       if (!v.starts_with(prefix)) return false;
+      if (into) o.malformed = true; // twice: which one a gateway in front read is anyone's guess
       into = codec::decode_component(v.substr(prefix.size()));
       if (!into) o.malformed = true;
       return true;
@@ -70,6 +73,23 @@ socket_offer read_offer(const std::vector<std::string>& protocols) {
   if (rivetkit) o.answer = "rivetkit";
   else if (!protocols.empty()) o.answer = protocols.front();
   return o;
+}
+
+// A protocol header given twice (the query under either of its names counts once): a gateway
+// in front of the host may have read the other copy, so neither is trusted.
+std::optional<actor_error> duplicate_protocol_header(const http::headers& h) {
+  int queries = 0;
+  int params = 0;
+  int encodings = 0;
+  for (const auto& f : h) {
+    if (codec::iequals(f.name, "x-rivetkit-query") || codec::iequals(f.name, "x-rivetkit-actor-query")) ++queries;
+    else if (codec::iequals(f.name, "x-rivetkit-conn-params")) ++params;
+    else if (codec::iequals(f.name, "x-rivetkit-encoding")) ++encodings;
+  }
+  if (queries > 1) return errors::invalid_request("more than one actor query header");
+  if (params > 1) return errors::invalid_request("more than one X-RivetKit-Conn-Params header");
+  if (encodings > 1) return errors::invalid_request("more than one X-RivetKit-Encoding header");
+  return std::nullopt;
 }
 
 // The URL an actor sees: http://actor/{path}?{query} (SPEC §3).
@@ -96,8 +116,15 @@ asio::awaitable<http::response> host::handle(http::request req, net::affinity* h
   if (!options_.cors.enabled) co_return co_await route(std::move(req), hint);
   if (req.method() == "OPTIONS") co_return preflight(req);
   auto origin = req.headers().get("origin");
+  // With a list of origins, a browser's WebSocket from any other is refused before the
+  // upgrade (browsers apply no CORS to WebSockets; SPEC §12). No Origin: not a browser.
+  if (origin && !any_origin() && !origin_allowed(*origin) && req.headers().has("upgrade")) {
+    auto res = error_response(forbidden("Origin " + *origin + " may not open WebSockets here"));
+    add_cors(origin, res);
+    co_return res;
+  }
   http::response res = co_await route(std::move(req), hint);
-  if (origin) add_cors(*origin, res);
+  add_cors(origin, res);
   co_return res;
 }
 
@@ -116,6 +143,7 @@ asio::awaitable<http::response> host::route(http::request req, net::affinity* hi
   if (path.starts_with("/registry/")) path.remove_prefix(9);
   if (!path.starts_with("/actors/")) {
     if (options_.routes) {
+      co_await http::settle_body(req);
       auto res = co_await options_.routes(req);
       if (res) co_return std::move(*res);
     }
@@ -185,34 +213,42 @@ std::variant<target, actor_error> host::read_target(std::optional<std::string_vi
 }
 
 asio::awaitable<std::variant<host::admitted, host::refusal>> host::admit(const http::request& req, caller who) {
+  if (auto err = duplicate_protocol_header(req.headers())) co_return refusal{std::move(*err)};
   auto read = read_target(who.query, who.route_name);
   if (auto* err = std::get_if<actor_error>(&read)) co_return refusal{std::move(*err)};
   admitted a{std::move(std::get<target>(read)), {}};
+  // Read before anything about the actor is, so that its answer says nothing about the actor.
+  rapidjson::Document conn_params;
+  if (auto params = who.conn_params) {
+    if (const auto parsed = codec::parse_json(conn_params, *params); !parsed)
+      co_return refusal{errors::invalid_params(std::string("connection parameters are not valid JSON: ") + parsed.reason)};
+  }
+  // A caller who names an actor only by id cannot know its class, so a refusal must not tell
+  // it the actor exists: onAuth saying no answers exactly as "no such actor" does.
+  bool named_by_id = false;
   if (a.t.def == nullptr) {
-    // getForId with no name: which class it is decides which onAuth runs.
+    // getForId with no name: which class it is decides which onAuth runs. Only the name is
+    // read (a small record), never the state.
+    named_by_id = true;
     auto name = co_await scheduler_.name_of(a.t.query->id);
     if (!name) co_return refusal{errors::actor_not_found(a.t.query->id)};
     a.t.def = registry_.find(*name);
-    if (a.t.def == nullptr) co_return refusal{errors::actor_not_found(*name)};
+    if (a.t.def == nullptr) co_return refusal{errors::actor_not_found(a.t.query->id)};
     auto named = std::make_shared<actor_query>(*a.t.query);
     named->name = std::move(*name);
     a.t.query = std::move(named);
   }
 
-  rapidjson::Document conn_params;
-  if (auto params = who.conn_params) {
-    conn_params.Parse(params->data(), params->size());
-    if (conn_params.HasParseError())
-      co_return refusal{errors::invalid_params("connection parameters are not valid JSON")};
-  }
-
-  if (!a.t.def->has_auth())
+  if (!a.t.def->has_auth()) {
+    if (named_by_id) co_return refusal{errors::actor_not_found(a.t.query->id)};
     co_return refusal{forbidden("This actor admits no public requests (it has no onAuth)"), true};
+  }
   std::array<intent, 3> intents_buffer;
   const auto intents = intents_for(*a.t.query, who.action, intents_buffer);
   try {
     a.auth_json = co_await a.t.def->authenticate(auth_params{req, intents, conn_params});
   } catch (const actor_error& e) {
+    if (named_by_id) co_return refusal{errors::actor_not_found(a.t.query->id)};
     co_return refusal{e, true};
   } catch (const std::exception& e) {
     spdlog::error("onAuth of {} threw: {}", a.t.def->name(), e.what());
@@ -227,6 +263,7 @@ asio::awaitable<http::response> host::raw_http(http::request req, std::string ro
   auto admission = co_await admit(req, caller{query_header(req), conn_params_header(req), route_name, true});
   if (auto* no = std::get_if<refusal>(&admission)) co_return error_response(no->error);
   auto& a = std::get<admitted>(admission);
+  co_await http::settle_body(req); // admitted: a deferred body may come now (100 Continue)
   if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
   req.set_url(http::url(std::move(href)));
   co_return co_await scheduler_.fetch(std::move(a.t), std::move(req), std::move(a.auth_json));
@@ -317,19 +354,9 @@ asio::awaitable<http::response> host::action(http::request req, std::string name
     gathered = co_await http::read_all(req.body_stream());
     text = gathered;
   }
-  rapidjson::Document body;
-  body.Parse(text.data(), text.size());
-  if (body.HasParseError()) co_return error_response(errors::invalid_request("the action body is not JSON"));
-  if (!body.IsObject() || !body.HasMember("a") || !body["a"].IsArray())
-    co_return error_response(errors::invalid_request(R"(the action body must be {"a":[arguments]})"));
-  // The arguments become the document's root, keeping the memory they were parsed into.
-  rapidjson::Document args;
-  {
-    rapidjson::Value list;
-    list.Swap(body["a"]);
-    static_cast<rapidjson::Value&>(body).Swap(list); // the old root stays in body's pool: nothing to free
-    args = std::move(body);
-  }
+  auto call = parse_action_body(text);
+  if (auto* err = std::get_if<actor_error>(&call)) co_return error_response(*err);
+  rapidjson::Document args = std::move(std::get<rapidjson::Document>(call));
 
   if (hint != nullptr) hint->worker = scheduler_.home_index(a.t.query->id);
   auto result = co_await scheduler_.act(std::move(a.t), std::move(name), std::move(args), std::move(a.auth_json));
@@ -357,31 +384,44 @@ std::optional<std::string_view> host::conn_params_header(const http::request& re
   return req.headers().first("x-rivetkit-conn-params");
 }
 
+bool host::any_origin() const noexcept { return options_.cors.allow_origins == "*"; }
+
+// An origin named in the list. "null" (sandboxed frames, file: pages, redirects) is never one:
+// any page can make its Origin null, so trusting it trusts everyone.
 bool host::origin_allowed(std::string_view origin) const {
-  const std::string_view allowed = options_.cors.allow_origins;
-  return allowed == "*" || codec::any_list_element(allowed, [&](std::string_view o) { return o == origin; });
+  if (origin == "null") return false;
+  return codec::any_list_element(options_.cors.allow_origins, [&](std::string_view o) { return o == origin; });
 }
 
+// SPEC §12. With "*" any origin may read, never with credentials, and the answer is the same
+// for every Origin. With a list, only a listed origin may read, with credentials, and the
+// answer depends on the Origin, which caches are told (Vary).
 http::response host::preflight(const http::request& req) const {
   http::response res = http::response::empty(204);
   const auto origin = req.headers().first("origin");
-  if (origin && origin_allowed(*origin)) {
-    auto& h = res.headers();
-    h.append("Access-Control-Allow-Origin", *origin);
-    h.append("Access-Control-Allow-Credentials", "true");
+  auto& h = res.headers();
+  const bool any = any_origin();
+  if (origin && (any || origin_allowed(*origin))) {
+    h.append("Access-Control-Allow-Origin", any ? std::string_view("*") : *origin);
+    if (!any) h.append("Access-Control-Allow-Credentials", "true");
     h.append("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
     if (auto asked = req.headers().first("access-control-request-headers")) h.append("Access-Control-Allow-Headers", *asked);
     h.append("Access-Control-Max-Age", std::to_string(options_.cors.max_age_seconds));
   }
-  res.headers().append("Vary", "Origin, Access-Control-Request-Headers");
+  h.append("Vary", any ? "Access-Control-Request-Headers" : "Origin, Access-Control-Request-Headers");
   return res;
 }
 
-void host::add_cors(std::string_view origin, http::response& res) const {
-  if (!origin_allowed(origin) || res.headers().has("access-control-allow-origin")) return;
-  res.headers().append("Access-Control-Allow-Origin", origin);
-  res.headers().append("Access-Control-Allow-Credentials", "true");
-  res.headers().append("Vary", "Origin");
+void host::add_cors(const std::optional<std::string>& origin, http::response& res) const {
+  auto& h = res.headers();
+  if (any_origin()) {
+    if (origin && !h.has("access-control-allow-origin")) h.append("Access-Control-Allow-Origin", "*");
+    return;
+  }
+  h.append("Vary", "Origin"); // beside any Vary of the actor's: field lists combine
+  if (!origin || !origin_allowed(*origin) || h.has("access-control-allow-origin")) return;
+  h.append("Access-Control-Allow-Origin", *origin);
+  h.append("Access-Control-Allow-Credentials", "true");
 }
 
 } // namespace actorhost

@@ -31,8 +31,8 @@ namespace actorhost {
 
 struct cors_options {
   bool enabled = true;
-  // "*" answers every origin by echoing it (credentials allowed); otherwise a comma-separated
-  // list of the origins allowed.
+  // "*": any origin may read answers, never with credentials. Otherwise a comma-separated list
+  // of the origins allowed, with credentials; the list also gates browsers' WebSockets.
   std::string allow_origins = "*";
   int max_age_seconds = 86400;
 };
@@ -90,8 +90,9 @@ private:
   };
   asio::awaitable<std::variant<admitted, refusal>> admit(const http::request& req, caller who);
   http::response preflight(const http::request& req) const;
-  void add_cors(std::string_view origin, http::response& res) const;
+  void add_cors(const std::optional<std::string>& origin, http::response& res) const;
   bool origin_allowed(std::string_view origin) const;
+  bool any_origin() const noexcept;
 
   const registry& registry_;
   scheduler& scheduler_;
