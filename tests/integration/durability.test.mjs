@@ -565,6 +565,8 @@ function faultSuite(title, prepare) {
       if (skip) return t.skip(skip);
       assert.deepEqual(transportErrors, [], `requests failed without a response; stderr:\n${fillStderr}`);
       assert.equal(host.child.exitCode, null, `actorhost exited; stderr:\n${fillStderr}`);
+      // LMDB reports a full disk as EIO; the log says what it was.
+      assert.match(fillStderr, /No space left on device/, `the log names the full disk; stderr:\n${fillStderr.slice(-2000)}`);
       assert.ok(failed.size > 0, `no commit failed after ${acked.size} users of 10 KB`);
       assert.ok(acked.size > 0, 'no user was accepted at all');
       for (const [tag, f] of failed) {

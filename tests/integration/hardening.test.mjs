@@ -255,6 +255,65 @@ describe('finding 2: slowloris heads time out', () => {
 // Finding 3: readers that never read used to hold large responses until --io-timeout. A hardened
 // host caps the response bytes held for slow readers (--max-pending-output) and, past it, drops
 // readers that took nothing for a second.
+describe('finding 2: out of descriptors, served connections go on and new ones wait for a free one', () => {
+  // What nginx does at EMFILE: keep serving, stop accepting for a while, accept again as soon
+  // as a descriptor is free (the kernel's backlog holds the new clients meanwhile).
+  test('past the open-file limit the open connections are served, and waiting ones as soon as some close', { timeout: 40_000 }, async () => {
+    const limited = await startHost({ threads: 1, launcher: ['prlimit', '--nofile=48:48', '--'] });
+    const conns = [];
+    try {
+      const ask = async (conn, timeoutMs) => {
+        await conn.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+        const res = await conn.readResponse({ timeoutMs });
+        return res.body.toString();
+      };
+      const first = await RawConnection.open(limited.port);
+      conns.push(first);
+      assert.equal(await ask(first, 5000), 'ok');
+      // Far more connections than descriptors: the kernel completes them all, the host can
+      // take only some.
+      for (let i = 0; i < 60; i += 1) conns.push(await RawConnection.open(limited.port));
+      const served = [];
+      const waiting = [];
+      await Promise.all(conns.slice(1).map(async (c) => {
+        try {
+          assert.equal(await ask(c, 1500), 'ok');
+          served.push(c);
+        } catch {
+          waiting.push(c);
+        }
+      }));
+      assert.ok(waiting.length > 0, 'every connection was served: the limit was never reached');
+      assert.ok(served.length > 0, 'no connection was served past the first');
+      // The connection served before the limit goes on being served.
+      assert.equal(await ask(first, 5000), 'ok');
+      // Free descriptors: every waiting connection is taken and answered.
+      for (const c of served) c.destroy();
+      await Promise.all(waiting.map(async (c) => {
+        const res = await c.readResponse({ timeoutMs: 10_000 });
+        assert.equal(res.body.toString(), 'ok');
+      }));
+      const warnings = (limited.stderr().match(/accept failed/g) ?? []).length;
+      assert.ok(warnings <= 12, `${warnings} accept warnings: one a second at most`);
+    } finally {
+      for (const c of conns) c.destroy();
+      await limited.stop();
+    }
+  });
+
+  test('the soft open-file limit is raised to the hard one at start, and the log says so', async () => {
+    const raised = await startHost({ logLevel: 'info', launcher: ['prlimit', '--nofile=256:4096', '--'] });
+    try {
+      assert.match(raised.stderr(), /open file limit raised from 256 to 4096/);
+      const pid = raised.child.pid;
+      const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+      assert.match(limits, /Max open files\s+4096\s+4096/);
+    } finally {
+      await raised.stop();
+    }
+  });
+});
+
 describe('finding 3: readers that never read are dropped past --max-pending-output', () => {
   test('six connections that never read an 8 MiB echo are dropped down to the budget; /health still answers', { timeout: 40_000 }, async (t) => {
     const body = Buffer.alloc(8 * MiB, 0x61);

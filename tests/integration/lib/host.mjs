@@ -113,7 +113,8 @@ export async function removeDataDir(dir) {
  * Returns {url, port, dataDir, child, exited, stderr(), stdout(), signalAndWait(signal, ms),
  * kill(signal, ms), stop()}.
  */
-export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_000, dataDir: givenDataDir, threads = 2 } = {}) {
+export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_000, dataDir: givenDataDir, threads = 2,
+  launcher = [], logLevel = 'warn' } = {}) {
   const bin = actorhostBin();
   const ownsDataDir = givenDataDir === undefined;
   const dataDir = ownsDataDir ? await mkdtemp(path.join(tmpdir(), 'actorhost-it-')) : givenDataDir;
@@ -123,8 +124,10 @@ export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_
     await rm(dataDir, { recursive: true, force: true });
     liveDataDirs.delete(dataDir);
   };
-  const child = track(spawn(bin, ['--port', String(port), '--threads', String(threads), '--data-dir', dataDir, '--log-level', 'warn', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env) }));
+  // `launcher` runs the binary through another command (e.g. prlimit with its arguments).
+  const argv = [bin, '--port', String(port), '--threads', String(threads), '--data-dir', dataDir, '--log-level', logLevel, ...args];
+  const command = [...launcher, ...argv];
+  const child = track(spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env) }));
 
   let stdout = '';
   let stderrText = '';
