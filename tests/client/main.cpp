@@ -11,15 +11,17 @@ namespace {
 
 host_process* current = nullptr;
 
+// One host for every case. Its exit status after SIGTERM is checked in teardown(), where a
+// failed check fails the test module: a crash or a sanitizer report at shutdown is a failure.
 struct host_fixture {
-  host_fixture() {
+  void setup() {
     host_ = std::make_unique<host_process>();
     current = host_.get();
   }
-  ~host_fixture() {
+  void teardown() {
     current = nullptr;
     const int status = host_->stop();
-    if (status != 0) std::cerr << "actorhost exited with status " << status << " after SIGTERM\n";
+    BOOST_TEST(status == 0, "the shared actorhost exited with status " << status << " after SIGTERM");
   }
   std::unique_ptr<host_process> host_;
 };

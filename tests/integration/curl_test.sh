@@ -128,11 +128,15 @@ check "GET /api/stats counts the requests" \
 # the wait for that, and only then does `wait` collect the status.
 kill -TERM "$host_pid"
 extra=
+# (The status of the read that ends the wait, whichever it was: after `fi`, $? would be 0.)
 if read -r -t 20 extra <&3; then
   fail "stdout holds only the listening line" "also: $extra"
   read -r -t 20 -d '' extra <&3
+  waited=$?
+else
+  waited=$?
 fi
-if (($? > 128)); then
+if ((waited > 128)); then
   check "SIGTERM makes actorhost exit within 20 s" "still running" "exited"
 else
   wait "$host_pid"

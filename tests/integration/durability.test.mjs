@@ -11,7 +11,7 @@
 // interval, which are the behaviour under test, and they poll /health while they wait.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -407,7 +407,11 @@ describe('sleep and wake', () => {
     const hono = freshKey('hono');
     const counter = freshKey('counter');
     const many = Array.from({ length: 300 }, (_, i) => [`${freshKey('many')[0]}-${i}`]);
-    let host = await startHost({ dataDir: dir, args });
+    // At debug level the host logs each actor that sleeps and wakes: that is how the test knows
+    // the actors below really left memory, rather than trusting the wait.
+    let host = await startHost({ dataDir: dir, args, logLevel: 'debug' });
+    const slept = (name, key) => new RegExp(`actor ${name} ${actorId(name, key)} sleeps`);
+    const woke = (name, key) => new RegExp(`actor ${name} ${actorId(name, key)} wakes`);
     try {
       const users = [];
       for (let i = 0; i < 3; i++) {
@@ -422,6 +426,12 @@ describe('sleep and wake', () => {
       });
 
       await waitServing(host, ASLEEP_MS);
+      await withTimeout((async () => {
+        while (!slept('honoActor', hono).test(host.stderr()) || !slept('httpActor', counter).test(host.stderr())) {
+          await new Promise((r) => { setTimeout(r, 50); });
+        }
+      })(), 10_000, () => `honoActor and httpActor to sleep; stderr:\n${host.stderr().slice(-2000)}`);
+      assert.doesNotMatch(host.stderr(), woke('httpActor', counter), 'nothing woke the counter yet');
 
       // Woken: the users, the counter, and requestCount (saved without holding any reply, so
       // only the sweep can have committed it before the actor left memory).
@@ -430,6 +440,7 @@ describe('sleep and wake', () => {
       assert.deepEqual([one.status, one.body], [200, users[1]]);
       assert.equal(await requestCountOf(host, getForKey('honoActor', hono)), 6, 'honoActor requestCount after sleeping');
       assert.equal(await counterOf(host, counter), 5);
+      assert.match(host.stderr(), woke('httpActor', counter), 'the counter was woken from LMDB');
       assert.equal(await requestCountOf(host, getForKey('httpActor', counter)), 8, 'httpActor requestCount after sleeping');
       await mapLimit(many, 32, async (key, i) => assert.equal(await counterOf(host, key), (i % 3) + 1, `${key} after sleeping`));
 
@@ -521,7 +532,7 @@ function faultSuite(title, prepare) {
         skip = env.skip;
         return;
       }
-      host = await startHost({ dataDir: env.dataDir, args: env.args });
+      host = await startHost({ dataDir: env.dataDir, args: env.args, env: env.env });
       for (const key of counterKeys) {
         for (let i = 1; i <= 3; i++) assert.equal((await increment(host, getOrCreate('httpActor', key))).count, i);
       }
@@ -538,6 +549,7 @@ function faultSuite(title, prepare) {
         while (Date.now() < until && n < stopAfter) {
           const key = writeKeys[Math.floor(Math.random() * writeKeys.length)];
           const tag = `t${n++}`;
+          if (n === env.fillAfter) env.fill(); // a fault switched on (the shim's full disk)
           try {
             const e = await postUser(host, getOrCreate('honoActor', key), { tag, pad: PAD });
             if (e.status === 201) acked.set(tag, { key, user: e.body });
@@ -605,7 +617,7 @@ function faultSuite(title, prepare) {
       // SIGKILL: only what was committed counts (no shutdown commits anything more).
       await crash(host);
       // On the same, still full, data directory: the host starts and serves reads.
-      host = await startHost({ dataDir: env.dataDir, args: env.args });
+      host = await startHost({ dataDir: env.dataDir, args: env.args, env: env.env });
       await assertHealthy(host);
       const visible = new Map(); // tag -> {key, user}
       for (const key of writeKeys) {
@@ -619,7 +631,7 @@ function faultSuite(title, prepare) {
       await stopClean(host);
 
       // With room to write again, the counters can be read (reading one is an increment).
-      host = await startHost({ dataDir: env.dataDir, args: await env.roomy() });
+      host = await startHost({ dataDir: env.dataDir, args: await env.roomy(), env: env.env });
       for (const key of counterKeys) assert.equal(await counterOf(host, key), 3, `httpActor ${key}`);
       await stopClean(host);
 
@@ -678,9 +690,82 @@ faultSuite('fault: a full filesystem (2 MiB tmpfs)', async () => {
   };
 });
 
+// The same faults with no mount: tests/integration/fault_shim.c (LD_PRELOAD) fails every write
+// to data.mdb with ENOSPC while a switch file exists, so this suite runs wherever the tests
+// do, root or not.
+const shim = process.env.ACTORHOST_FAULT_SHIM;
+if (!shim) throw new Error('ACTORHOST_FAULT_SHIM is not set: meson passes the built tests/integration/fault_shim');
+
+faultSuite('fault: a full disk (LD_PRELOAD shim, no mount)', async () => {
+  const dataDir = await makeDataDir('shimfull');
+  const flag = path.join(dataDir, '..', `${path.basename(dataDir)}.full`);
+  return {
+    dataDir,
+    args: [],
+    env: { LD_PRELOAD: shim, ACTORHOST_SHIM_DISK_FULL: flag },
+    logSays: /No space left on device/,
+    fillAfter: 60, // some users are stored before the disk fills
+    fill: () => writeFile(flag, ''),
+    roomy: async () => {
+      await rm(flag, { force: true });
+      return [];
+    },
+    cleanup: async () => {
+      await rm(flag, { force: true });
+      await removeDataDir(dataDir);
+    },
+  };
+});
+
 // ---------------------------------------------------------------------------------------------
 
 describe('relaxed durability', () => {
+  // What relaxed mode promises, seen through a sync the test holds (fault_shim's gate): replies
+  // do not wait for it, while in the durable mode they do; and it still syncs, once a second.
+  test('a held sync holds durable replies and not relaxed ones; relaxed mode syncs within seconds', async () => {
+    const dir = await makeDataDir('gate');
+    const gate = path.join(dir, '..', `${path.basename(dir)}.gate`);
+    const log = path.join(dir, '..', `${path.basename(dir)}.syncs`);
+    const env = { LD_PRELOAD: shim, ACTORHOST_SHIM_SYNC_GATE: gate, ACTORHOST_SHIM_SYNC_LOG: log };
+    const hosts = [];
+    try {
+      for (const relaxed of [true, false]) {
+        const host = await startHost({ dataDir: path.join(dir, relaxed ? 'relaxed' : 'durable'), env,
+          args: relaxed ? ['--relaxed-durability'] : [] });
+        hosts.push(host);
+        const key = freshKey(relaxed ? 'gate-relaxed' : 'gate-durable');
+        assert.equal((await increment(host, getOrCreate('httpActor', key))).count, 1);
+        await writeFile(gate, ''); // from now on every sync waits
+        const reply = increment(host, getOrCreate('httpActor', key));
+        if (relaxed) {
+          assert.equal((await withTimeout(reply, 10_000, 'a relaxed reply while syncs are held')).count, 2);
+        } else {
+          // Held: no reply while the sync cannot finish (2 s of it), then the reply.
+          const early = await Promise.race([reply.then(() => 'answered'), new Promise((r) => { setTimeout(r, 2000, 'held'); })]);
+          assert.equal(early, 'held', 'a durable reply left before its sync');
+        }
+        await rm(gate, { force: true });
+        assert.equal((await withTimeout(reply, 10_000, 'the reply once syncs run again')).count, 2);
+      }
+      // The relaxed host synced on its own (once a second) although no reply asked for it.
+      await rm(log, { force: true });
+      await increment(hosts[0], getOrCreate('httpActor', freshKey('gate-relaxed')));
+      await withTimeout((async () => {
+        for (;;) {
+          const text = await readFile(log, 'utf8').catch(() => '');
+          if (text.includes('sync')) return;
+          await new Promise((r) => { setTimeout(r, 100); });
+        }
+      })(), 10_000, 'a sync of the relaxed host');
+      for (const h of hosts) await stopClean(h);
+    } finally {
+      await rm(gate, { force: true });
+      for (const h of hosts) if (h.child.exitCode === null && h.child.signalCode === null) await h.kill();
+      await rm(log, { force: true });
+      await removeDataDir(dir);
+    }
+  });
+
   test('--relaxed-durability serves increments; a clean SIGTERM restart keeps them, and so does SIGKILL after the sync interval', async () => {
     const dir = await makeDataDir('relaxed');
     const args = ['--relaxed-durability'];

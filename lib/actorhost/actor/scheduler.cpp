@@ -166,6 +166,7 @@ std::variant<std::shared_ptr<instance_base>, actor_error> scheduler::wake(shard&
       inst = def->wake(q.id, std::move(rec->key), std::move(rec->input_json), rec->state_json, s.executor);
       inst->saved_state = std::move(rec->state_json);
       inst->saved_meta = true;
+      spdlog::debug("actor {} {} wakes", inst->name(), inst->id());
     } else {
       if (q.kind == query_kind::get_for_id || q.kind == query_kind::get_for_key)
         return errors::actor_not_found(q.kind == query_kind::get_for_id ? q.id : q.name + " " + q.id);
@@ -403,6 +404,7 @@ void scheduler::sweep(shard& s) {
     if (!idle) continue;
     if (excess > 0 || now - inst.last_active >= options_.idle_timeout) {
       auto next = std::next(it);
+      spdlog::debug("actor {} {} sleeps ({})", inst.name(), inst.id(), excess > 0 ? "over the awake limit" : "idle");
       evict(s, inst);
       it = next;
       if (excess > 0) --excess;

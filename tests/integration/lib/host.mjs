@@ -133,7 +133,7 @@ export async function startHost({ args = [], env = {}, port = 0, timeoutMs = 10_
   let stderrText = '';
   child.stderr.setEncoding('utf8').on('data', (d) => {
     stderrText += d;
-    if (stderrText.length > 64 * 1024) stderrText = stderrText.slice(-32 * 1024);
+    if (stderrText.length > 4 * 1024 * 1024) stderrText = stderrText.slice(-2 * 1024 * 1024);
   });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
