@@ -541,6 +541,8 @@ bool http_connection::should_move(std::size_t worker) noexcept {
 bool http_connection::move_to(worker_slot& target) {
   const auto moved = release(socket_);
   if (!moved) return false;
+  spdlog::debug("connection moves from worker {} to worker {} with {} byte(s) already read", slot_.index, target.index,
+                in_end_ - in_begin_);
   // Counted by the task group before this connection ends, so shutdown never misses it.
   tasks_.spawn(target.context.get_executor(),
                adopt(*moved, std::string(in_.data() + in_begin_, in_end_ - in_begin_), target, handler_,
