@@ -8,8 +8,8 @@
  *   ACTORHOST_SHIM_DISK_FULL=path   writes past the end of a file named data.mdb fail with
  *                                   ENOSPC while `path` exists (a full disk)
  *
- * Only the calls LMDB and the store make are wrapped: pwrite, pwritev, write, fsync and
- * fdatasync. */
+ * Only the calls LMDB and the store make are wrapped: pwrite, pwritev, write, writev, fsync
+ * and fdatasync. */
 #define _GNU_SOURCE
 #undef _FILE_OFFSET_BITS /* both pwrite and pwrite64 are defined here, each its own */
 #include <dlfcn.h>
@@ -76,6 +76,8 @@ typedef ssize_t (*pwrite64_fn)(int, const void*, size_t, off64_t);
 typedef ssize_t (*pwritev_fn)(int, const struct iovec*, int, off_t);
 typedef ssize_t (*pwritev64_fn)(int, const struct iovec*, int, off64_t);
 typedef int (*sync_fn)(int);
+typedef ssize_t (*write_fn)(int, const void*, size_t);
+typedef ssize_t (*writev_fn)(int, const struct iovec*, int);
 
 #define REAL(name, type) \
   static type real_##name; \
@@ -103,6 +105,21 @@ ssize_t pwritev64(int fd, const struct iovec* iov, int iovcnt, off64_t offset) {
   REAL(pwritev64, pwritev64_fn);
   if (disk_full(fd, offset, iov_bytes(iov, iovcnt))) return -1;
   return real_pwritev64(fd, iov, iovcnt, offset);
+}
+
+/* LMDB writes a run of pages with lseek and writev, and the store's own lines with write: both
+ * at the descriptor's current offset. */
+ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
+  REAL(writev, writev_fn);
+  if (switched_on("ACTORHOST_SHIM_DISK_FULL") && disk_full(fd, (long long)lseek(fd, 0, SEEK_CUR), iov_bytes(iov, iovcnt)))
+    return -1;
+  return real_writev(fd, iov, iovcnt);
+}
+
+ssize_t write(int fd, const void* buf, size_t count) {
+  REAL(write, write_fn);
+  if (switched_on("ACTORHOST_SHIM_DISK_FULL") && disk_full(fd, (long long)lseek(fd, 0, SEEK_CUR), count)) return -1;
+  return real_write(fd, buf, count);
 }
 
 int fsync(int fd) {

@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -489,12 +490,46 @@ BOOST_AUTO_TEST_CASE(one_large_batch_grows_the_map_enough) {
   BOOST_TEST(store.actor_count() == (ec ? 0u : 96u));
 }
 
-// A full filesystem: the store lives on a 1 MiB tmpfs, a filler file takes the rest of it, and
-// a batch that needs new pages fails with ENOSPC. The store stays readable, the batch left
-// nothing, and once space is freed the same batch commits.
+// A full disk: a batch that needs new pages fails with ENOSPC; the store stays readable, the
+// batch left nothing, and once space is freed the same batch commits. Here through fault_shim (tests/integration/fault_shim.c, preloaded by meson): writes past
+// the end of data.mdb fail with ENOSPC while a switch file exists. No mount needed, so this one
+// never skips; the tmpfs case below runs where it can, for the real filesystem's behaviour.
+BOOST_AUTO_TEST_CASE(full_disk_through_the_fault_shim_fails_the_batch) {
+  const char* preload = std::getenv("LD_PRELOAD");
+  BOOST_TEST_REQUIRE((preload != nullptr && std::strstr(preload, "fault_shim") != nullptr),
+                     "unit_tests must run with the fault shim preloaded (meson test does it)");
+  temp_dir dir("lmdb-shim-full");
+  const auto flag = dir.path() / "disk-full";
+  ::setenv("ACTORHOST_SHIM_DISK_FULL", flag.c_str(), 1);
+  struct unset_at_exit {
+    ~unset_at_exit() { ::unsetenv("ACTORHOST_SHIM_DISK_FULL"); }
+  } unset;
+
+  lmdb_store store(options_for(dir.path() / "data", 8 * mib, 8 * mib));
+  BOOST_TEST_REQUIRE(!store.write(std::vector{first_write(1, "kept", {"k"}, "", R"({"count":1})")}));
+  std::ofstream(flag) << "full";
+
+  std::vector<actor_write> batch{state_write(1, R"({"count":2})")};
+  for (std::uint64_t id = 100; id < 164; ++id) batch.push_back(first_write(id, "new", {}, "", filler_state(id, 1500)));
+  const auto ec = store.write(batch);
+  BOOST_TEST(ec == std::make_error_code(std::errc::no_space_on_device), ec.message());
+  auto rec = store.load(1);
+  BOOST_TEST_REQUIRE(rec.has_value());
+  BOOST_TEST(rec->state_json == R"({"count":1})");
+  BOOST_TEST(!store.exists(100));
+
+  fs::remove(flag);
+  BOOST_TEST(!store.write(batch));
+  BOOST_TEST(store.load(1).value_or(actor_record{}).state_json == R"({"count":2})");
+  BOOST_TEST(store.actor_count() == 65u);
+}
+
+// The same on a real filesystem: the store lives on a 1 MiB tmpfs and a filler file takes the
+// rest of it.
 BOOST_AUTO_TEST_CASE(full_filesystem_fails_the_batch) {
   if (::geteuid() != 0) {
-    BOOST_TEST_MESSAGE("skipped full_filesystem_fails_the_batch: not root, cannot mount a small tmpfs");
+    BOOST_TEST_MESSAGE("skipped full_filesystem_fails_the_batch: not root, cannot mount a small tmpfs "
+                       "(full_disk_through_the_fault_shim_fails_the_batch covers the fault)");
     return;
   }
   temp_dir dir("lmdb-enospc");
