@@ -89,33 +89,46 @@ describe('shutdown', () => {
 
   test('SIGTERM lets an in-flight streamed response finish, refuses new connections, then exits 0', async () => {
     const host = await startHost();
-    const res = await actorFetch(host.url, getOrCreate('httpActor', freshKey('drain')), '/api/events?count=5&interval=150');
+    // Three events 2 s apart: the stream cannot end for 4 s after its first event, so the
+    // listener's close is looked for while the stream is surely in flight.
+    const res = await actorFetch(host.url, getOrCreate('httpActor', freshKey('drain')), '/api/events?count=3&interval=2000');
     assert.equal(res.status, 200);
     const reader = res.body.getReader();
-    let text = Buffer.from((await withTimeout(reader.read(), 5000, 'the first event')).value).toString();
+    let text = Buffer.from((await withTimeout(reader.read(), 10_000, 'the first event')).value).toString();
 
     const exit = host.signalAndWait('SIGTERM');
-    // New connections are refused while the stream drains (the process is still running).
-    let refusedWhileRunning = false;
-    const until = Date.now() + 2000;
-    while (!refusedWhileRunning && Date.now() < until) {
+    // The rest of the stream is read from now on; `streamDone` says when it has ended.
+    let streamDone = false;
+    const rest = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+      streamDone = true;
+    })();
+    rest.catch(() => {});
+
+    // New connections are refused while the stream drains (the process is still running and
+    // the stream has not ended).
+    let refusedWhileStreaming = false;
+    const until = Date.now() + 10_000;
+    while (!refusedWhileStreaming && !streamDone && Date.now() < until) {
       const socket = net.connect(host.port, '127.0.0.1');
       const outcome = await withTimeout(new Promise((resolve) => {
         socket.once('connect', () => resolve('connected'));
         socket.once('error', (e) => resolve(e.code));
       }), 5000, 'a connection attempt during shutdown');
       socket.destroy();
-      refusedWhileRunning = outcome === 'ECONNREFUSED' && host.child.exitCode === null;
-      if (!refusedWhileRunning) await new Promise((r) => setImmediate(r));
+      refusedWhileStreaming = outcome === 'ECONNREFUSED' && !streamDone && host.child.exitCode === null;
+      if (!refusedWhileStreaming) await new Promise((r) => setImmediate(r));
     }
-    assert.ok(refusedWhileRunning, 'the listener closed after SIGTERM while the stream was still in flight');
+    assert.ok(refusedWhileStreaming, streamDone
+      ? 'the stream ended before a new connection was refused'
+      : 'no new connection was refused within 10 s of SIGTERM while the stream was in flight');
 
-    for (;;) {
-      const { done, value } = await withTimeout(reader.read(), 5000, 'the rest of the stream');
-      if (done) break;
-      text += Buffer.from(value).toString();
-    }
-    assert.equal(text.match(/^id: /gm).length, 5, 'all five events arrived');
+    await withTimeout(rest, 15_000, 'the rest of the stream');
+    assert.equal(text.match(/^id: /gm).length, 3, 'all three events arrived');
     const r = await exit;
     assert.equal(r.code, 0);
     assert.equal(r.signal, null);
@@ -126,10 +139,10 @@ describe('shutdown', () => {
     const conn = await RawConnection.open(host.port);
     await conn.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.equal((await conn.readResponse()).status, 200);
-    const started = Date.now();
-    const r = await host.signalAndWait('SIGTERM', 5000);
+    const r = await host.signalAndWait('SIGTERM');
     assert.equal(r.code, 0);
-    assert.ok(Date.now() - started < 5000);
+    // Closed at once, not waited for until the 10 s grace ran out.
+    assert.doesNotMatch(r.stderr, /grace period over/, r.stderr);
     await conn.waitClosed();
   });
 
@@ -138,10 +151,10 @@ describe('shutdown', () => {
     const res = await actorFetch(host.url, getOrCreate('httpActor', freshKey('grace')), '/api/events?count=1000&interval=100');
     const reader = res.body.getReader();
     await withTimeout(reader.read(), 5000, 'the first event');
-    const started = Date.now();
-    const r = await host.signalAndWait('SIGTERM', 5000);
+    const r = await host.signalAndWait('SIGTERM');
     assert.equal(r.code, 0);
-    assert.ok(Date.now() - started < 5000, 'exited within the grace period plus slack');
+    // The grace is what ended it: the host says so (rather than the stream ending by itself).
+    assert.match(r.stderr, /grace period over/, r.stderr);
     // The cut stream ends in an error for the client rather than hanging.
     await assert.rejects(withTimeout((async () => { for (;;) { if ((await reader.read()).done) return; } })(), 5000, 'the stream to end'),
       (err) => !/timed out/.test(err.message));
