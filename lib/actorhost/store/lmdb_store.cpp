@@ -126,10 +126,29 @@ extern "C" void on_page_fault(int sig) {
   std::raise(sig);
 }
 
+// Where the process maps `file` (LMDB reports the address only for a fixed map), from
+// /proc/self/maps; null when it cannot be found.
+const char* mapping_of(const std::filesystem::path& file) {
+  std::FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return nullptr;
+  const std::string wanted = std::filesystem::weakly_canonical(file).string();
+  char line[4096];
+  const char* found = nullptr;
+  while (found == nullptr && std::fgets(line, sizeof line, maps) != nullptr) {
+    std::string_view l(line);
+    while (!l.empty() && (l.back() == '\n' || l.back() == ' ')) l.remove_suffix(1);
+    const auto slash = l.find('/');
+    if (slash == std::string_view::npos || l.substr(slash) != wanted) continue;
+    found = reinterpret_cast<const char*>(std::strtoull(line, nullptr, 16));
+  }
+  std::fclose(maps);
+  return found;
+}
+
 // Reads every branch and leaf page of LMDB's free list, its table of tables and our tables,
-// and checks that every large value (pages of its own, not read here) lies within the file.
-// False when a page is missing: the fault a missing page raises is caught, not fatal. (Only
-// plain C state lives across the jump.)
+// and checks that every large value (pages of its own, not read here) lies within the file
+// (when the map's address is known). False when a page is missing: the fault a missing page
+// raises is caught, not fatal. (Only plain C state lives across the jump.)
 bool every_page_present(MDB_env* env, const char* map, std::uint64_t file_size) {
   struct sigaction act {};
   struct sigaction old_bus {};
@@ -159,7 +178,7 @@ bool every_page_present(MDB_env* env, const char* map, std::uint64_t file_size) 
         MDB_val v;
         for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
           const char* end = static_cast<const char*>(v.mv_data) + v.mv_size;
-          if (end > map + file_size) {
+          if (map != nullptr && end > map + file_size) {
             present = false;
             break;
           }
@@ -303,7 +322,7 @@ void lmdb_store::check_file_size() const {
   const auto needed = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
   const auto size = static_cast<std::uint64_t>(file.st_size);
   if (size >= needed) return;
-  if (every_page_present(env_->handle, static_cast<const char*>(info.me_mapaddr), size)) {
+  if (every_page_present(env_->handle, mapping_of(options_.dir / "data.mdb"), size)) {
     spdlog::debug("data.mdb ends {} byte(s) before LMDB's last page: free pages, never written", needed - size);
     return;
   }
