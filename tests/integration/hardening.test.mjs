@@ -308,7 +308,9 @@ describe('finding 2: out of descriptors, served connections go on and new ones w
   test('the soft open-file limit is raised to the hard one at start, and the log says so', async () => {
     const raised = await startHost({ logLevel: 'info', launcher: ['prlimit', '--nofile=256:4096', '--'] });
     try {
-      assert.match(raised.stderr(), /open file limit raised from 256 to 4096/);
+      // (stderr is a pipe of its own: the line may come after the listening line on stdout.)
+      await waitFor(() => /open file limit raised from 256 to 4096/.test(raised.stderr()), 5000,
+        () => `the log to say the limit was raised; stderr:\n${raised.stderr()}`);
       const pid = raised.child.pid;
       const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
       assert.match(limits, /Max open files\s+4096\s+4096/);
