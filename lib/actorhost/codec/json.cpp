@@ -95,7 +95,7 @@ void dedupe_object(rapidjson::Value& object) {
   if (n <= 16) {
     for (rapidjson::SizeType i = 1; i < n; ++i)
       for (rapidjson::SizeType j = 0; j < i; ++j)
-        if (!(dropped.size() > j && dropped[j]) && name_of(members[j]) == name_of(members[i])) {
+        if (name_of(members[j]) == name_of(members[i])) { // the first j that matches is never dropped
           drop(j, i);
           break;
         }

@@ -225,11 +225,13 @@ asio::awaitable<std::variant<host::admitted, host::refusal>> host::admit(const h
   }
   // A caller who names an actor only by id cannot know its class, so a refusal must not tell
   // it the actor exists: onAuth saying no answers exactly as "no such actor" does.
-  bool named_by_id = false;
-  if (a.t.def == nullptr) {
+  const bool named_by_id = a.t.def == nullptr;
+  const auto refused_by_auth = [&](actor_error e) {
+    return named_by_id ? refusal{errors::actor_not_found(a.t.query->id)} : refusal{std::move(e), true};
+  };
+  if (named_by_id) {
     // getForId with no name: which class it is decides which onAuth runs. Only the name is
     // read (a small record), never the state.
-    named_by_id = true;
     auto name = co_await scheduler_.name_of(a.t.query->id);
     if (!name) co_return refusal{errors::actor_not_found(a.t.query->id)};
     a.t.def = registry_.find(*name);
@@ -239,17 +241,13 @@ asio::awaitable<std::variant<host::admitted, host::refusal>> host::admit(const h
     a.t.query = std::move(named);
   }
 
-  if (!a.t.def->has_auth()) {
-    if (named_by_id) co_return refusal{errors::actor_not_found(a.t.query->id)};
-    co_return refusal{forbidden("This actor admits no public requests (it has no onAuth)"), true};
-  }
+  if (!a.t.def->has_auth()) co_return refused_by_auth(forbidden("This actor admits no public requests (it has no onAuth)"));
   std::array<intent, 3> intents_buffer;
   const auto intents = intents_for(*a.t.query, who.action, intents_buffer);
   try {
     a.auth_json = co_await a.t.def->authenticate(auth_params{req, intents, conn_params});
   } catch (const actor_error& e) {
-    if (named_by_id) co_return refusal{errors::actor_not_found(a.t.query->id)};
-    co_return refusal{e, true};
+    co_return refused_by_auth(e);
   } catch (const std::exception& e) {
     spdlog::error("onAuth of {} threw: {}", a.t.def->name(), e.what());
     co_return refusal{errors::internal_error()};

@@ -25,10 +25,6 @@ asio::awaitable<void> finish(scheduler& sched, net::worker_pool& pool) {
   pool.stop();
 }
 
-} // namespace
-
-namespace {
-
 // Every connection, WebSocket and actor's store descriptor is a file descriptor, and the soft
 // limit most shells and systemd hand out (1,024) would refuse connections long before the
 // machine is full: raise it to the hard limit.

@@ -27,8 +27,8 @@ struct worker_slot {
   std::unordered_set<websocket_connection*> websockets;
   http::date_cache dates;
   bool draining = false;
-  // Bytes of large response bodies this worker's connections hold for peers not yet read
-  // them (written here, summed by every worker against server_options::max_pending_output).
+  // Bytes of large response bodies this worker's connections hold for peers that have not yet
+  // read them (written here, summed by every worker against server_options::max_pending_output).
   std::atomic<std::size_t> pending_output{0};
   // The accept loop's wait after running out of descriptors: a closing connection ends it.
   asio::steady_timer* accept_pause = nullptr;
